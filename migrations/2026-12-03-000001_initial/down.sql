@@ -1,0 +1,4 @@
+DROP TABLE images;
+DROP TABLE task_logs;
+DROP TABLE tasks;
+DROP TABLE users;
