@@ -1,0 +1,8 @@
+//! REST API handlers, one module per resource.
+
+pub mod accounts;
+pub mod builds;
+pub mod health;
+pub mod logs;
+pub mod tasks;
+pub mod views;
