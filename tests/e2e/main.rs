@@ -1,0 +1,13 @@
+//! End-to-end tests of Forklift against the real Docker engine, NATS server and PostgreSQL
+//! that `deploy/services.sh up` starts. One binary, so the workspace links it once.
+
+// A test stops at the first broken expectation, with its message.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod api;
+mod builds;
+mod docker;
+mod events;
+mod live_logs;
+mod migrations;
+mod specs;
