@@ -105,7 +105,6 @@ async fn a_full_build_completes_with_every_label_env_package_and_sudo() {
         &target,
         "root",
         r#"printf '%s\n' "$GREETING" "$HF_HOME"; jq --version; python3 -c 'import six; print(six.__version__)';
-           cat /etc/backend.ai/service-defs/web.json; echo;
            test ! -e /root/.cache/pip && echo no-pip-cache;
            test -z "$(ls /var/lib/apt/lists | grep -v -e lock -e partial)" && echo apt-lists-clean;
            ls /tmp | grep -i -c forklift || true"#,
@@ -115,7 +114,9 @@ async fn a_full_build_completes_with_every_label_env_package_and_sudo() {
     assert_eq!(lines[1], "/home/work/.cache/hf");
     assert!(lines[2].starts_with("jq-"), "{out}");
     assert_eq!(lines[3], "1.16.0");
-    let service: serde_json::Value = serde_json::from_str(lines[4]).expect("service def is JSON");
+    let service_def = run_in(&target, "root", "cat /etc/backend.ai/service-defs/web.json");
+    let service: serde_json::Value =
+        serde_json::from_str(&service_def).expect("service def is JSON");
     assert_eq!(
         service["command"],
         json!(["python3", "-m", "http.server", "{ports[0]}"])

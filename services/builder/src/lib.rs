@@ -1,0 +1,103 @@
+//! Forklift's builder: takes build requests off JetStream and builds them with Docker.
+//!
+//! For each request it validates the spec again, makes sure the source image is present,
+//! detects the base distro, renders and builds the Dockerfile with the legacy builder, checks
+//! the result as Backend.AI would use it, and publishes status, log and image events. Requests
+//! are acknowledged only once every event about them is stored, so a builder that dies in the
+//! middle of a build leaves the request to another one.
+
+mod attempt;
+mod checks;
+mod config;
+mod consumer;
+mod credentials;
+mod delivery;
+mod docker;
+mod failure;
+mod health;
+mod lines;
+mod report;
+mod step;
+mod task_log;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use forklift_shared::bus::Bus;
+use forklift_shared::distro::BaseDistro;
+use forklift_shared::dockerfile::BuildSettings;
+
+pub use config::Config;
+pub use credentials::RegistryAccess;
+
+/// What every build shares: the connections and the limits.
+pub(crate) struct Builder {
+    pub(crate) bus: Bus,
+    pub(crate) docker: bollard::Docker,
+    pub(crate) settings: BuildSettings,
+    pub(crate) max_attempts: u32,
+    pub(crate) ack_wait: Duration,
+    pub(crate) build_timeout: Duration,
+    pub(crate) check_timeout: Duration,
+    /// Stored credentials and the plain-HTTP rule for pulling source images.
+    pub(crate) sources: credentials::SourceAccess,
+}
+
+/// Fails when the deployment's build settings would make every build fail.
+fn check_settings(settings: &BuildSettings) -> anyhow::Result<()> {
+    settings
+        .validate()
+        .context("the build settings cannot work")?;
+    // Only the base distro varies between builds, and it is a short word.
+    let distro = BaseDistro::parse("ubuntu22.04")?;
+    let build_args = forklift_shared::dockerfile::build_args(settings, &distro);
+    docker::check_build_args(&build_args).context("the build settings cannot work")
+}
+
+/// Runs the builder until it fails: the health server on `listener` and the build consumer.
+///
+/// Dropping (aborting) the returned future stops everything at once, leaving the requests in
+/// flight unacknowledged, as a crash would.
+pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+    check_settings(&config.settings)?;
+    let docker = docker::connect().await?;
+    match docker::remove_abandoned(&docker).await {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "removed containers crashed builders left behind"),
+        // Leftovers only take disk space; they are worth a warning, not a refusal to start.
+        Err(e) => tracing::warn!(error = %e, "cannot look for abandoned containers"),
+    }
+    let bus = Bus::connect(&config.nats).await?;
+    let builder = Arc::new(Builder {
+        bus: bus.clone(),
+        docker: docker.clone(),
+        settings: config.settings.clone(),
+        max_attempts: config.max_attempts,
+        ack_wait: config.ack_wait,
+        build_timeout: config.build_timeout,
+        check_timeout: config.check_timeout,
+        sources: credentials::SourceAccess::connect(&config.registries).await?,
+    });
+    let consumer = consumer::durable_consumer(&builder, &config).await?;
+
+    let server = health::server(listener, bus, docker).context("cannot start the health server")?;
+    let _stop = health::StopOnDrop(server.handle());
+    // Spawned so that it keeps serving while the consumer loop is busy, and can process the
+    // stop command when this future is dropped.
+    let server = tokio::spawn(server);
+
+    tracing::info!(
+        nats.prefix = config.nats.prefix,
+        builder.concurrency = config.concurrency,
+        "builder ready"
+    );
+    tokio::select! {
+        result = consumer::consume(builder, consumer, config.concurrency) => result,
+        result = server => match result {
+            Ok(Ok(())) => anyhow::bail!("the health server stopped"),
+            Ok(Err(e)) => Err(e).context("the health server failed"),
+            Err(e) => Err(e).context("the health server panicked"),
+        },
+    }
+}
