@@ -27,7 +27,7 @@ case "${1:-}" in
 esac
 
 # The gateway goes first so no new request arrives while the others stop.
-for name in forklift-gateway forklift-builder forklift-inventory; do
+for name in forklift-gateway forklift-builder forklift-registry forklift-inventory; do
     pidfile="$RUN_DIR/$name.pid"
     [[ -s "$pidfile" ]] || continue
     pid="$(head -n 1 "$pidfile" | tr -dc '0-9')"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Brings a whole Forklift dev deployment up on this host (Debian 12 or Ubuntu, as root): the
-# services of deploy/services.sh, then release builds of the gateway, builder and inventory, started
-# in the background on 127.0.0.1 with their logs under the data folder. Running it again rebuilds
-# and restarts the three binaries and reuses everything else, secrets included.
+# services of deploy/services.sh, then release builds of the gateway, builder, inventory and registry
+# service, started in the background on 127.0.0.1 with their logs under the data folder. Running it
+# again rebuilds and restarts the four binaries and reuses everything else, secrets included.
 #
 # Settings: deploy/forklift.env.example lists every variable. Put overrides in
 # <data>/forklift.env (sourced after the defaults); the data folder is
@@ -19,7 +19,7 @@ SECRETS_DIR="$DATA_DIR/secrets"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 # Start order: the inventory stores what the others report, the gateway takes requests last.
-BINARIES=(forklift-inventory forklift-builder forklift-gateway)
+BINARIES=(forklift-inventory forklift-registry forklift-builder forklift-gateway)
 
 log() { printf '[up] %s\n' "$*" >&2; }
 die() {
@@ -59,6 +59,7 @@ addr_of() {
     forklift-gateway) echo "$FORKLIFT_GATEWAY_ADDR" ;;
     forklift-builder) echo "$FORKLIFT_BUILDER_ADDR" ;;
     forklift-inventory) echo "$FORKLIFT_INVENTORY_ADDR" ;;
+    forklift-registry) echo "$FORKLIFT_REGISTRY_ADDR" ;;
     esac
 }
 
@@ -119,22 +120,28 @@ main() {
     "$ROOT/deploy/services.sh" up >/dev/null
     # shellcheck source=/dev/null
     . "$DATA_DIR/env"
+    # The local registries are plain HTTP: listed as such, so auto push can reach them.
+    local local_registries="$FORKLIFT_TEST_REGISTRY,$FORKLIFT_TEST_AUTH_REGISTRY"
     # The env file also names the test fixtures, which a deployment has no use for.
     unset "${!FORKLIFT_TEST_@}"
 
     log "building release binaries (several minutes the first time)"
-    (cd "$ROOT" && cargo build --release -p forklift-gateway -p forklift-builder -p forklift-inventory) ||
+    (cd "$ROOT" && cargo build --release -p forklift-gateway -p forklift-builder -p forklift-inventory \
+        -p forklift-registry) ||
         die "cargo build --release failed"
 
     mkdir -p "$SECRETS_DIR" "$RUN_DIR" "$LOG_DIR"
     chmod 700 "$SECRETS_DIR"
-    export FORKLIFT_JWT_SECRET FORKLIFT_ADMIN_PASSWORD
+    export FORKLIFT_JWT_SECRET FORKLIFT_ADMIN_PASSWORD FORKLIFT_CREDENTIALS_KEY
     FORKLIFT_JWT_SECRET="$(secret jwt-secret 48)"
     FORKLIFT_ADMIN_PASSWORD="$(secret admin-password 18)"
+    FORKLIFT_CREDENTIALS_KEY="$(secret credentials-key 32)"
+    export FORKLIFT_INSECURE_REGISTRIES="$local_registries"
     export FORKLIFT_ADMIN_USERNAME=admin
     export FORKLIFT_GATEWAY_ADDR=127.0.0.1:8000
     export FORKLIFT_BUILDER_ADDR=127.0.0.1:8001
     export FORKLIFT_INVENTORY_ADDR=127.0.0.1:8002
+    export FORKLIFT_REGISTRY_ADDR=127.0.0.1:8003
     export RUST_LOG="${RUST_LOG:-info}"
     local overrides="$DATA_DIR/forklift.env"
     if [[ -f "$overrides" ]]; then
@@ -161,7 +168,7 @@ Forklift is up.
   URL:          http://$FORKLIFT_GATEWAY_ADDR/
   Admin login:  $FORKLIFT_ADMIN_USERNAME / $FORKLIFT_ADMIN_PASSWORD
                 (kept in $SECRETS_DIR/admin-password)
-  Logs:         $LOG_DIR/forklift-{gateway,builder,inventory}.log
+  Logs:         $LOG_DIR/forklift-{gateway,builder,inventory,registry}.log
   Stop:         deploy/down.sh   (deploy/down.sh --all also stops PostgreSQL, NATS, the registries
                                   and dockerd)
 EOF
