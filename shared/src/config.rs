@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use crate::dockerfile::BuildSettings;
+use crate::secrets::CredentialsKey;
 
 /// A configuration variable that is missing or cannot be understood.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,22 @@ fn check_ca_size(path: String, pem: String) -> Result<String, ConfigError> {
         });
     }
     Ok(pem)
+}
+
+/// `FORKLIFT_CREDENTIALS_KEY`: base64 of 32 random bytes that encrypts registry credentials at
+/// rest; `None` when unset. Every service that stores or uses credentials needs the same key.
+pub fn credentials_key() -> Result<Option<CredentialsKey>, ConfigError> {
+    let name = "FORKLIFT_CREDENTIALS_KEY";
+    let Some(value) = optional(name) else {
+        return Ok(None);
+    };
+    CredentialsKey::from_base64(&value)
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
+            name,
+            value: "(hidden)".into(),
+            reason: e.to_string(),
+        })
 }
 
 #[cfg(test)]

@@ -116,6 +116,19 @@ impl ImageRef {
     }
 }
 
+/// Checks that `host` names a registry the way references write it, `host[:port]`: a host name
+/// or address that Docker reads as a registry (it contains `.` or `:`, or is `localhost`).
+pub fn check_registry_host(host: &str) -> Result<(), ImageRefError> {
+    components::check_characters(host)?;
+    if !is_registry(host) {
+        return Err(ImageRefError::new(format!(
+            "'{host}' is not a registry host: Docker reads the first part of a reference as a \
+             registry only when it contains '.' or ':' or is 'localhost'"
+        )));
+    }
+    components::check_registry(host)
+}
+
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.repository())?;

@@ -12,6 +12,7 @@ pub mod dockerfile;
 pub mod events;
 pub mod image_ref;
 mod known_services;
+pub mod secrets;
 pub mod spec;
 mod spec_rules;
 #[cfg(feature = "db")]

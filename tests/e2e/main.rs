@@ -5,9 +5,12 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod api;
+mod browser;
 mod builds;
 mod docker;
 mod events;
 mod live_logs;
 mod migrations;
+mod pages;
+mod push;
 mod specs;

@@ -1,5 +1,6 @@
-//! Test support: a whole Forklift (gateway, builder, inventory) started in-process against the
-//! real Docker engine, NATS server and PostgreSQL that `deploy/services.sh up` provides.
+//! Test support: a whole Forklift (gateway, builder, inventory, and on request the registry
+//! service) started in-process against the real Docker engine, NATS server and PostgreSQL that
+//! `deploy/services.sh up` provides.
 //!
 //! Every [`Forklift`] gets its own database and its own NATS subject prefix, so tests run in
 //! parallel without seeing each other. A missing service is an error, never a skipped test.
@@ -13,6 +14,7 @@ use anyhow::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use forklift_shared::config::NatsConfig;
 use forklift_shared::dockerfile::BuildSettings;
+use forklift_shared::secrets::CredentialsKey;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -28,6 +30,13 @@ pub struct TestEnv {
     pub nats_url: String,
     pub base_image: String,
     pub python_image: String,
+    /// Registry without auth, on loopback (`FORKLIFT_TEST_REGISTRY`).
+    pub registry: String,
+    /// Registry with htpasswd auth, on loopback (`FORKLIFT_TEST_AUTH_REGISTRY`), and its user
+    /// and password.
+    pub auth_registry: String,
+    pub auth_registry_user: String,
+    pub auth_registry_password: String,
 }
 
 impl TestEnv {
@@ -45,6 +54,13 @@ impl TestEnv {
                 "FORKLIFT_TEST_PYTHON_IMAGE",
                 "forklift-test/python:bookworm",
             ),
+            registry: var("FORKLIFT_TEST_REGISTRY", "127.0.0.1:5000"),
+            auth_registry: var("FORKLIFT_TEST_AUTH_REGISTRY", "127.0.0.1:5001"),
+            auth_registry_user: var("FORKLIFT_TEST_AUTH_REGISTRY_USER", "forklift-test"),
+            auth_registry_password: var(
+                "FORKLIFT_TEST_AUTH_REGISTRY_PASSWORD",
+                "forklift-test-secret",
+            ),
         }
     }
 }
@@ -55,6 +71,14 @@ pub struct Options {
     pub builder: bool,
     pub builder_ack_wait: Duration,
     pub build_settings: BuildSettings,
+    /// Start the registry service too.
+    pub registry: bool,
+    /// The deployment's `FORKLIFT_CREDENTIALS_KEY`, for the gateway, builder and registry.
+    pub credentials_key: Option<CredentialsKey>,
+    /// The deployment's `FORKLIFT_INSECURE_REGISTRIES`, for the builder and registry.
+    pub insecure_registries: String,
+    /// How the registry service retries passing failures.
+    pub push_retry: forklift_registry::RetryPolicy,
 }
 
 impl Default for Options {
@@ -63,6 +87,13 @@ impl Default for Options {
             builder: true,
             builder_ack_wait: Duration::from_secs(30),
             build_settings: BuildSettings::default(),
+            registry: false,
+            credentials_key: None,
+            insecure_registries: String::new(),
+            push_retry: forklift_registry::RetryPolicy {
+                max_retries: 2,
+                first_delay: Duration::from_millis(200),
+            },
         }
     }
 }
@@ -78,6 +109,7 @@ pub struct Forklift {
     pub options: Options,
     services: Vec<JoinHandle<anyhow::Result<()>>>,
     builder: Option<JoinHandle<anyhow::Result<()>>>,
+    registry: Option<JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Forklift {
@@ -108,11 +140,15 @@ impl Forklift {
             options,
             services: Vec::new(),
             builder: None,
+            registry: None,
         };
         forklift.start_inventory()?;
         forklift.start_gateway().await?;
         if forklift.options.builder {
             forklift.start_builder()?;
+        }
+        if forklift.options.registry {
+            forklift.start_registry().await?;
         }
         Ok(forklift)
     }
@@ -148,6 +184,7 @@ impl Forklift {
             token_ttl: Duration::from_secs(3600),
             admin: Some(("admin".into(), "admin-password".into())),
             static_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../static").into(),
+            credentials_key: self.options.credentials_key.clone(),
         };
         self.services
             .push(tokio::spawn(forklift_gateway::run(config, listener)));
@@ -168,9 +205,52 @@ impl Forklift {
             build_timeout: Duration::from_secs(900),
             check_timeout: Duration::from_secs(120),
             settings: self.options.build_settings.clone(),
+            registries: forklift_builder::RegistryAccess {
+                database_url: self.database_url.clone(),
+                credentials_key: self.options.credentials_key.clone(),
+                insecure_registries: self.insecure_registries()?,
+            },
         };
         self.builder = Some(tokio::spawn(forklift_builder::run(config, listener)));
         Ok(())
+    }
+
+    /// Starts the registry service and waits until it is ready.
+    pub async fn start_registry(&mut self) -> anyhow::Result<()> {
+        let listener = loopback()?;
+        let addr = listener.local_addr()?;
+        let config = forklift_registry::Config {
+            nats: self.nats_config(),
+            database_url: self.database_url.clone(),
+            credentials_key: self.options.credentials_key.clone(),
+            addr,
+            insecure_registries: self.insecure_registries()?,
+            concurrency: 2,
+            ack_wait: Duration::from_secs(30),
+            retry: self.options.push_retry,
+            push_timeout: Duration::from_secs(600),
+        };
+        self.registry = Some(tokio::spawn(forklift_registry::run(config, listener)));
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Some(stopped) = self.registry.take_if(|r| r.is_finished()) {
+                let outcome = stopped.await;
+                anyhow::bail!("the registry service stopped during start-up: {outcome:?}");
+            }
+            let ready = http.get(format!("http://{addr}/readyz")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("the registry service did not become ready")
+    }
+
+    fn insecure_registries(&self) -> anyhow::Result<forklift_registry::InsecureRegistries> {
+        self.options
+            .insecure_registries
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("insecure registries: {e}"))
     }
 
     /// Stops the builder abruptly, as a crash would: nothing it was doing is acknowledged.
@@ -215,6 +295,9 @@ impl Forklift {
     /// Stops every service and removes the test's database and streams.
     pub async fn stop(mut self) {
         self.kill_builder();
+        if let Some(registry) = self.registry.take() {
+            registry.abort();
+        }
         for service in self.services.drain(..) {
             service.abort();
         }

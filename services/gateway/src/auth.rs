@@ -78,7 +78,8 @@ impl Tokens {
 
     /// The user a token names, if it is ours and not expired.
     pub fn verify(&self, token: &str) -> Option<AuthUser> {
-        let data = decode::<Claims>(token, &self.decoding, &Validation::new(Algorithm::HS256)).ok()?;
+        let data =
+            decode::<Claims>(token, &self.decoding, &Validation::new(Algorithm::HS256)).ok()?;
         Some(AuthUser {
             id: data.claims.sub,
             username: data.claims.name,
@@ -105,10 +106,9 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok_or(ApiError::Unauthorized(
             "sign in first: send Authorization: Bearer <token> from POST /token/",
         ))?;
-    state
-        .tokens
-        .verify(&token)
-        .ok_or(ApiError::Unauthorized("the token is invalid or expired; get a new one"))
+    state.tokens.verify(&token).ok_or(ApiError::Unauthorized(
+        "the token is invalid or expired; get a new one",
+    ))
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<String> {

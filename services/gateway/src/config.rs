@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use forklift_shared::config::{self, ConfigError, NatsConfig};
+use forklift_shared::secrets::CredentialsKey;
 
 /// Shortest JWT secret accepted: HS256 keys shorter than the hash are guessable.
 const MIN_SECRET_LEN: usize = 32;
@@ -24,6 +25,9 @@ pub struct Config {
     pub admin: Option<(String, String)>,
     /// `FORKLIFT_STATIC_DIR`, default `static` next to the workspace: htmx, CSS, Swagger UI.
     pub static_dir: String,
+    /// `FORKLIFT_CREDENTIALS_KEY`: encrypts the registry credentials admins store; without it
+    /// the `/registries/` endpoints answer 503. The same key as the registry service's.
+    pub credentials_key: Option<CredentialsKey>,
 }
 
 impl Config {
@@ -52,6 +56,7 @@ impl Config {
             admin,
             static_dir: config::optional("FORKLIFT_STATIC_DIR")
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../static").into()),
+            credentials_key: config::credentials_key()?,
         })
     }
 }

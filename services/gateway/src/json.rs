@@ -50,7 +50,11 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_string() } else { path };
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         ApiError::field(&field, clean_message(&e.inner().to_string()))
     })
 }
@@ -79,7 +83,10 @@ mod tests {
     fn type_errors_name_the_field() {
         let body = r#"{"source_image":"a","target_image":"b","service_ports":[{"name":"x","protocol":"http","port":"eighty"}]}"#;
         assert_eq!(field_of(body).as_deref(), Some("service_ports[0].port"));
-        assert_eq!(field_of(r#"{"source_image": 3}"#).as_deref(), Some("source_image"));
+        assert_eq!(
+            field_of(r#"{"source_image": 3}"#).as_deref(),
+            Some("source_image")
+        );
         assert_eq!(field_of("not json").as_deref(), Some("body"));
     }
 }

@@ -46,6 +46,9 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         bus,
         tokens: auth::Tokens::new(&config.jwt_secret, config.token_ttl)?,
         openapi: openapi_document().to_pretty_json()?,
+        csrf: pages::csrf::CsrfKey::new(&config.jwt_secret)?,
+        docker: pages::docker_host::connect().await,
+        credentials_key: config.credentials_key.clone(),
     });
 
     let server = server(state, config.static_dir.clone(), listener)?;
@@ -69,10 +72,19 @@ fn server(
             .wrap(middleware::Logger::new("%r %s %Dms").log_target("forklift_gateway::http"))
             .service(openapi::document)
             .service(openapi::docs)
+            .configure(routes::pages)
             .service(
-                actix_files::Files::new("/static", &static_dir)
-                    .use_etag(true)
-                    .use_last_modified(true),
+                // Page assets are referenced with a version query, so caching them is safe.
+                web::scope("/static")
+                    .wrap(middleware::DefaultHeaders::new().add((
+                        actix_web::http::header::CACHE_CONTROL,
+                        "public, max-age=3600",
+                    )))
+                    .service(
+                        actix_files::Files::new("", &static_dir)
+                            .use_etag(true)
+                            .use_last_modified(true),
+                    ),
             )
     })
     .disable_signals()

@@ -21,6 +21,8 @@ use crate::state::AppState;
         (name = "accounts", description = "Sign up and sign in"),
         (name = "builds", description = "Submit and preview builds"),
         (name = "tasks", description = "Follow build tasks and their logs"),
+        (name = "registries", description = "Registry credentials for pushes and private \
+            source images (admins only)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

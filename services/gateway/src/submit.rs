@@ -24,8 +24,7 @@ pub fn preview(spec: &BuildSpec) -> Result<String, ValidationErrors> {
 pub async fn submit(state: &AppState, user: &AuthUser, spec: BuildSpec) -> Result<Task, ApiError> {
     let validated = spec::validate(&spec).map_err(ApiError::Validation)?;
     let context = dockerfile::render(&validated);
-    let spec_json =
-        serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let spec_json = serde_json::to_value(&spec).map_err(|e| ApiError::Internal(e.to_string()))?;
 
     let task = state
         .store
@@ -43,7 +42,8 @@ pub async fn submit(state: &AppState, user: &AuthUser, spec: BuildSpec) -> Resul
         tracing::warn!(task.id = %task.id, error = %e, "cannot queue a build; withdrawing the task");
         withdraw(state, task.id).await;
         return Err(ApiError::Unavailable(
-            "the build queue (NATS JetStream) is unavailable; nothing was recorded, try again".into(),
+            "the build queue (NATS JetStream) is unavailable; nothing was recorded, try again"
+                .into(),
         ));
     }
     tracing::info!(task.id = %task.id, user.id = %user.id, image.ref = %task.target_image, "build accepted");

@@ -3,8 +3,10 @@
 //! The gateway writes accounts and new tasks; the inventory service applies events. Both go
 //! through the functions here, so the rules for moving a task forward live in one place.
 
+pub mod credentials;
 mod images;
 mod logs;
+mod pages;
 pub mod schema;
 mod tasks;
 mod users;

@@ -55,6 +55,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registry_credentials (host) {
+        host -> Text,
+        username -> Text,
+        secret_nonce -> Bytea,
+        secret_ciphertext -> Bytea,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(tasks -> users (owner_id));
 diesel::joinable!(task_logs -> tasks (task_id));
 diesel::allow_tables_to_appear_in_same_query!(users, tasks, task_logs, images);

@@ -80,7 +80,10 @@ pub async fn create_account(state: &AppState, form: Registration) -> Result<User
     errors.into_result(()).map_err(ApiError::Validation)?;
 
     let hash = auth::hash_password(form.password).await?;
-    let user = state.store.create_user(&form.username, &hash, false).await?;
+    let user = state
+        .store
+        .create_user(&form.username, &hash, false)
+        .await?;
     tracing::info!(user.id = %user.id, "account created");
     Ok(UserView {
         id: user.id,
@@ -122,7 +125,10 @@ pub async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
     if form.grant_type.as_deref().is_some_and(|g| g != "password") {
-        return Err(ApiError::field("grant_type", "only the password grant is supported"));
+        return Err(ApiError::field(
+            "grant_type",
+            "only the password grant is supported",
+        ));
     }
     let user = sign_in(&state, &form.username, form.password).await?;
     let access_token = state.tokens.issue(&user)?;
@@ -134,7 +140,11 @@ pub async fn token(
 }
 
 /// The account a username and password prove; shared with the sign-in page.
-pub async fn sign_in(state: &AppState, username: &str, password: String) -> Result<AuthUser, ApiError> {
+pub async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> Result<AuthUser, ApiError> {
     let wrong = ApiError::Unauthorized("wrong username or password");
     let Some(user) = state.store.user_by_name(username).await? else {
         return Err(wrong);

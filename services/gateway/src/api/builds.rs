@@ -52,7 +52,10 @@ pub async fn general_submit(
     )
 )]
 #[post("/build/dockerfile/preview")]
-pub async fn preview(_user: AuthUser, body: ValidJson<BuildSpec>) -> Result<HttpResponse, ApiError> {
+pub async fn preview(
+    _user: AuthUser,
+    body: ValidJson<BuildSpec>,
+) -> Result<HttpResponse, ApiError> {
     let dockerfile = submit::preview(&body.0).map_err(ApiError::Validation)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")

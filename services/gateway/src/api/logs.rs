@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse, Responder};
 use actix_web_lab::sse;
 use forklift_shared::events::TaskStatus;
-use forklift_shared::store::Store;
+use forklift_shared::store::{LogLine, Store};
 use futures::stream;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -63,10 +63,43 @@ pub async fn logs(
         return Ok(whole_log(state.store.clone(), task.id));
     }
     let after = last_event_id(&req).or(query.after).unwrap_or(0);
-    Ok(follow(state.store.clone(), task.id, after).respond_to(&req).map_into_boxed_body())
+    let live = follow(state.store.clone(), task.id, after, RawLines);
+    Ok(live.respond_to(&req).map_into_boxed_body())
 }
 
-fn last_event_id(req: &HttpRequest) -> Option<i64> {
+/// How live events are written: the API sends lines as they are, the pages send HTML.
+pub trait LiveFormat: Send + 'static {
+    /// The events one stored line becomes; the first carries the line's id, which is what a
+    /// reconnecting client resumes from.
+    fn line(&mut self, line: &LogLine) -> Vec<sse::Event>;
+    /// The event announcing that the task is now in `status`.
+    fn status(&mut self, status: TaskStatus) -> sse::Event;
+    /// The last event: the task ended as `outcome` (or is `gone`) and every line was sent.
+    fn end(&mut self, outcome: &str) -> sse::Event;
+}
+
+/// The API's live form: each line as it is, the status and the outcome as words.
+pub struct RawLines;
+
+impl LiveFormat for RawLines {
+    fn line(&mut self, line: &LogLine) -> Vec<sse::Event> {
+        let data = sse::Data::new(line.line.clone())
+            .id(line.id.to_string())
+            .event("log");
+        vec![data.into()]
+    }
+
+    fn status(&mut self, status: TaskStatus) -> sse::Event {
+        sse::Data::new(status.as_str()).event("status").into()
+    }
+
+    fn end(&mut self, outcome: &str) -> sse::Event {
+        sse::Data::new(outcome.to_string()).event("end").into()
+    }
+}
+
+/// The line id a reconnecting `EventSource` resumes after (its `Last-Event-ID` header).
+pub fn last_event_id(req: &HttpRequest) -> Option<i64> {
     req.headers()
         .get("Last-Event-ID")?
         .to_str()
@@ -97,11 +130,11 @@ fn whole_log(store: Store, task: Uuid) -> HttpResponse {
         .streaming(pages)
 }
 
-/// Live lines after `after`, until the task finished and its log was sent.
-fn follow(store: Store, task: Uuid, after: i64) -> impl Responder {
+/// Live lines after `after`, until the task finished and its log was sent, written by `format`.
+pub fn follow(store: Store, task: Uuid, after: i64, format: impl LiveFormat) -> impl Responder {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
-        if let Err(e) = feed(store, task, after, tx).await {
+        if let Err(e) = feed(store, task, after, format, tx).await {
             tracing::warn!(task.id = %task, error = %e, "live log stopped");
         }
     });
@@ -115,6 +148,7 @@ async fn feed(
     store: Store,
     task: Uuid,
     mut after: i64,
+    mut format: impl LiveFormat,
     tx: mpsc::Sender<sse::Event>,
 ) -> Result<(), forklift_shared::store::StoreError> {
     let mut last_status: Option<TaskStatus> = None;
@@ -124,16 +158,16 @@ async fn feed(
         let status = store.task(task).await?.map(|t| t.status());
         let lines = store.logs_after(task, after, PAGE).await?;
         for line in &lines {
-            let event = sse::Data::new(line.line.clone()).id(line.id.to_string()).event("log");
-            if tx.send(event.into()).await.is_err() {
-                return Ok(());
+            for event in format.line(line) {
+                if tx.send(event).await.is_err() {
+                    return Ok(());
+                }
             }
             after = line.id;
         }
         if status != last_status {
             if let Some(status) = status {
-                let event = sse::Data::new(status.as_str()).event("status");
-                if tx.send(event.into()).await.is_err() {
+                if tx.send(format.status(status)).await.is_err() {
                     return Ok(());
                 }
             }
@@ -142,7 +176,7 @@ async fn feed(
         let finished = status.is_none_or(|s| s.is_terminal());
         if finished && (lines.len() as i64) < PAGE {
             let status = status.map_or("gone", |s| s.as_str());
-            let _ = tx.send(sse::Data::new(status).event("end").into()).await;
+            let _ = tx.send(format.end(status)).await;
             return Ok(());
         }
         if (lines.len() as i64) < PAGE {

@@ -4,5 +4,6 @@ pub mod accounts;
 pub mod builds;
 pub mod health;
 pub mod logs;
+pub mod registries;
 pub mod tasks;
 pub mod views;

@@ -31,7 +31,10 @@ impl ListQuery {
         let status = match self.status.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(TaskStatus::parse(s).ok_or_else(|| {
-                ApiError::field("status", "use pending, running, completed, error or cancelled")
+                ApiError::field(
+                    "status",
+                    "use pending, running, completed, error or cancelled",
+                )
             })?),
         };
         let page = self.page.unwrap_or(1);
@@ -128,7 +131,10 @@ pub async fn dockerfile(
     let mut response = HttpResponse::Ok();
     response.content_type("text/plain; charset=utf-8");
     if query.download.unwrap_or(false) {
-        response.insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"Dockerfile\""));
+        response.insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"Dockerfile\"",
+        ));
     }
     Ok(response.body(task.dockerfile))
 }
