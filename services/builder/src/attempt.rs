@@ -74,6 +74,17 @@ impl Attempt<'_> {
             return Ok(distro.clone());
         }
 
+        // Detection runs a container; the answer for an image id never changes.
+        let source_id = docker::source_id(&self.builder.docker, source).await?;
+        if let Some(distro) = self.builder.distros.get(&source_id) {
+            self.log
+                .line(&format!(
+                    "base distro {distro}, detected earlier in {source} ({source_id})"
+                ))
+                .await;
+            return Ok(distro);
+        }
+
         let run = docker::run_script(
             &self.builder.docker,
             source,
@@ -100,6 +111,7 @@ impl Attempt<'_> {
                 "detected base distro {distro} from `ldd --version` in {source}: {first_line}"
             ))
             .await;
+        self.builder.distros.put(source_id, distro.clone());
         Ok(distro)
     }
 }

@@ -42,10 +42,25 @@ async fn check(
         .log
         .line("checking the image as Backend.AI will run it")
         .await;
-    problems.extend(run_check_script(attempt, spec, target).await?);
+    // The same image id under the same script gives the same verdict: the container has no
+    // network and nothing else varies. Only passes are remembered.
+    let script = verify::check_script(spec);
+    let memo_key = (image.id.clone(), script);
+    if problems.is_empty() && attempt.builder.passed_checks.get(&memo_key).is_some() {
+        attempt
+            .log
+            .line(&format!(
+                "the image {} passed these checks already",
+                image.id
+            ))
+            .await;
+        return Ok(image);
+    }
+    problems.extend(run_check_script(attempt, &memo_key.1, target).await?);
 
     if problems.is_empty() {
         attempt.log.line("the image passed every check").await;
+        attempt.builder.passed_checks.put(memo_key, ());
         Ok(image)
     } else {
         Err(BuildFailure::Checks { problems })
@@ -56,16 +71,15 @@ async fn check(
 /// returns the problems it reported.
 async fn run_check_script(
     attempt: &mut Attempt<'_>,
-    spec: &ValidatedSpec,
+    script: &str,
     target: &str,
 ) -> Result<Vec<String>, BuildFailure> {
     let builder = attempt.builder;
     let limit = builder.check_timeout;
-    let script = verify::check_script(spec);
     let run = docker::run_script(
         &builder.docker,
         target,
-        &script,
+        script,
         limit,
         attempt.request.task_id,
     )

@@ -16,6 +16,7 @@ mod docker;
 mod failure;
 mod health;
 mod lines;
+mod memo;
 mod report;
 mod step;
 mod task_log;
@@ -42,6 +43,10 @@ pub(crate) struct Builder {
     pub(crate) check_timeout: Duration,
     /// Stored credentials and the plain-HTTP rule for pulling source images.
     pub(crate) sources: credentials::SourceAccess,
+    /// The base distro detected in each source image, by image id.
+    pub(crate) distros: memo::Memo<String, BaseDistro>,
+    /// Built images that passed their checks, by image id and check script.
+    pub(crate) passed_checks: memo::Memo<(String, String), ()>,
 }
 
 /// Fails when the deployment's build settings would make every build fail.
@@ -78,6 +83,8 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         build_timeout: config.build_timeout,
         check_timeout: config.check_timeout,
         sources: credentials::SourceAccess::connect(&config.registries).await?,
+        distros: memo::Memo::new(),
+        passed_checks: memo::Memo::new(),
     });
     let consumer = consumer::durable_consumer(&builder, &config).await?;
 

@@ -109,6 +109,18 @@ pub(crate) async fn inspect(docker: &Docker, reference: &str) -> Result<BuiltIma
     })
 }
 
+/// The id of the source image `reference`, which names it whatever tag it goes by.
+pub(crate) async fn source_id(docker: &Docker, reference: &str) -> Result<String, BuildFailure> {
+    let image = docker
+        .inspect_image(reference)
+        .await
+        .map_err(|e| BuildFailure::Docker {
+            action: "inspect the source image",
+            message: message(&e),
+        })?;
+    Ok(image.id.unwrap_or_default())
+}
+
 /// Removes the tag `reference` but keeps the layers, which later builds reuse from the cache.
 pub(crate) async fn untag(docker: &Docker, reference: &str) -> Result<(), bollard::errors::Error> {
     let options = RemoveImageOptionsBuilder::new().noprune(true).build();

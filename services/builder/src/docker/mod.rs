@@ -6,7 +6,7 @@ mod image;
 
 pub(crate) use build::{build_image, check_build_args};
 pub(crate) use container::{remove_abandoned, run_script};
-pub(crate) use image::{inspect, is_present, pull_source, untag, BuiltImage};
+pub(crate) use image::{inspect, is_present, pull_source, source_id, untag, BuiltImage};
 
 use bollard::Docker;
 

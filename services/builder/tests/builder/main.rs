@@ -510,3 +510,53 @@ async fn remove_after(harness: &Harness, target: &str, events: &support::TaskEve
         remove_image(&harness.docker, target).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_of_the_same_image_reuses_its_detection_and_checks() {
+    let mut harness = Harness::new().await;
+    harness.start_builder(harness.config());
+    let spec = app_spec();
+    let target = spec.target_image.clone();
+
+    let first = harness.request(spec.clone()).await;
+    let first = harness.wait_until_finished(first).await;
+    let second = harness.request(spec).await;
+    let second = harness.wait_until_finished(second).await;
+    remove_image(&harness.docker, &target).await;
+
+    for events in [&first, &second] {
+        assert_eq!(
+            statuses(events),
+            [(TaskStatus::Running, 1), (TaskStatus::Completed, 1)],
+            "{:#?}",
+            events.statuses
+        );
+    }
+    let image_of = |events: &support::TaskEvents| events.statuses[1].image_id.clone();
+    assert_eq!(
+        image_of(&first),
+        image_of(&second),
+        "Docker's cache gave the same image"
+    );
+
+    let text = |events: &support::TaskEvents| {
+        let lines: Vec<String> = events.lines(1).iter().map(|l| l.line.clone()).collect();
+        lines.join("\n")
+    };
+    let (first, second) = (text(&first), text(&second));
+    assert!(
+        first.contains("detected base distro ubuntu22.04"),
+        "{first}"
+    );
+    assert!(first.contains("forklift-check-ok: "), "{first}");
+    assert!(
+        second.contains("base distro ubuntu22.04, detected earlier in "),
+        "{second}"
+    );
+    assert!(second.contains("passed these checks already"), "{second}");
+    assert!(
+        !second.contains("forklift-check-ok: "),
+        "no check container ran: {second}"
+    );
+    harness.finish().await;
+}
