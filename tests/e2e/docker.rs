@@ -59,3 +59,28 @@ pub fn image_exists(image: &str) -> bool {
 pub fn remove_image(image: &str) {
     let _ = Command::new("docker").args(["rmi", "-f", image]).output();
 }
+
+/// A new image `forklift-e2e/fresh-<id>:1` on top of `base`, created now, so that it is among
+/// the newest images on the host whatever else is there. Remove it with [`remove_image`].
+pub fn fresh_image(base: &str) -> String {
+    use std::io::Write as _;
+
+    let name = format!("forklift-e2e/fresh-{}:1", uuid::Uuid::new_v4().simple());
+    let mut build = Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args(["build", "-q", "-t", &name, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run docker build: {e}"));
+    let dockerfile = format!("FROM {base}\nLABEL forklift.e2e.fresh=\"{name}\"\n");
+    build
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(dockerfile.as_bytes()))
+        .transpose()
+        .expect("write the Dockerfile");
+    let status = build.wait().expect("docker build");
+    assert!(status.success(), "docker build of {name} failed");
+    name
+}
