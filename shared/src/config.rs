@@ -55,6 +55,24 @@ where
     }
 }
 
+/// The value of `name` parsed as `T`, or `default` when unset; a count, a size or a number of
+/// seconds that must be at least 1.
+pub fn at_least_one<T>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + From<u8> + ToString,
+    T::Err: std::fmt::Display,
+{
+    let value = parsed_or(name, default)?;
+    if value < T::from(1) {
+        return Err(ConfigError::Invalid {
+            name,
+            value: value.to_string(),
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(value)
+}
+
 /// A listen address such as `127.0.0.1:8000`.
 pub fn listen_addr(name: &'static str, default: &str) -> Result<SocketAddr, ConfigError> {
     let value = optional(name).unwrap_or_else(|| default.to_string());

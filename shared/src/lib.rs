@@ -13,6 +13,8 @@ pub mod events;
 pub mod image_ref;
 mod known_services;
 pub mod secrets;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod spec;
 mod spec_rules;
 #[cfg(feature = "db")]

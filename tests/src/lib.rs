@@ -246,7 +246,9 @@ impl Forklift {
         anyhow::bail!("the registry service did not become ready")
     }
 
-    fn insecure_registries(&self) -> anyhow::Result<forklift_registry::InsecureRegistries> {
+    fn insecure_registries(
+        &self,
+    ) -> anyhow::Result<forklift_shared::service::insecure::InsecureRegistries> {
         self.options
             .insecure_registries
             .parse()

@@ -9,8 +9,8 @@ use crate::checks;
 use crate::credentials;
 use crate::docker::{self, BuiltImage};
 use crate::failure::BuildFailure;
-use crate::task_log::TaskLog;
 use crate::Builder;
+use forklift_shared::service::task_log::TaskLog;
 
 /// What a successful attempt produced.
 pub(crate) struct Built {

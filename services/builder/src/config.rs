@@ -46,8 +46,8 @@ impl Config {
         Ok(Self {
             nats: NatsConfig::from_env()?,
             addr: config::listen_addr("FORKLIFT_BUILDER_ADDR", "127.0.0.1:8001")?,
-            concurrency: positive("FORKLIFT_BUILDER_CONCURRENCY", 2)?,
-            max_attempts: positive("FORKLIFT_BUILDER_MAX_ATTEMPTS", 3)?,
+            concurrency: config::at_least_one("FORKLIFT_BUILDER_CONCURRENCY", 2)?,
+            max_attempts: config::at_least_one("FORKLIFT_BUILDER_MAX_ATTEMPTS", 3)?,
             ack_wait: seconds("FORKLIFT_BUILDER_ACK_WAIT_SECS", 60)?,
             build_timeout: seconds("FORKLIFT_BUILD_TIMEOUT_SECS", 3600)?,
             check_timeout: seconds("FORKLIFT_CHECK_TIMEOUT_SECS", 120)?,
@@ -57,41 +57,16 @@ impl Config {
     }
 }
 
-/// A count that must be at least 1.
-fn positive<T>(name: &'static str, default: T) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + From<u8> + ToString,
-    T::Err: std::fmt::Display,
-{
-    let value = config::parsed_or(name, default)?;
-    if value < T::from(1) {
-        return Err(ConfigError::Invalid {
-            name,
-            value: value.to_string(),
-            reason: "must be at least 1".into(),
-        });
-    }
-    Ok(value)
-}
-
 /// A whole number of seconds, at least 1.
 fn seconds(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
-    positive(name, default).map(Duration::from_secs)
+    config::at_least_one(name, default).map(Duration::from_secs)
 }
 
 /// The stored credentials and the plain-HTTP list the registry service reads too.
 fn registry_access() -> Result<RegistryAccess, ConfigError> {
-    let insecure = config::optional("FORKLIFT_INSECURE_REGISTRIES").unwrap_or_default();
-    let insecure_registries = insecure
-        .parse()
-        .map_err(|reason: String| ConfigError::Invalid {
-            name: "FORKLIFT_INSECURE_REGISTRIES",
-            value: insecure.clone(),
-            reason,
-        })?;
     Ok(RegistryAccess {
         database_url: config::database_url(),
         credentials_key: config::credentials_key()?,
-        insecure_registries,
+        insecure_registries: config::parsed_or("FORKLIFT_INSECURE_REGISTRIES", Default::default())?,
     })
 }

@@ -5,15 +5,16 @@
 //! registry service's pushes; the lookups are the registry crate's, so both read them alike.
 
 use bollard::auth::DockerCredentials;
-use forklift_registry::{check_transport, docker_credentials, InsecureRegistries, Logins};
 use forklift_shared::image_ref::ImageRef;
 use forklift_shared::secrets::CredentialsKey;
+use forklift_shared::service::insecure::{check_transport, InsecureRegistries};
+use forklift_shared::service::logins::{docker_credentials, Logins};
 use forklift_shared::store::credentials::host_key_of;
 
 use crate::docker;
 use crate::failure::BuildFailure;
-use crate::task_log::TaskLog;
 use crate::Builder;
+use forklift_shared::service::task_log::TaskLog;
 
 /// The builder's side of registry access, as configured.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +41,11 @@ impl SourceAccess {
             logins,
             insecure: config.insecure_registries.clone(),
         })
+    }
+
+    /// The credentials store, for readiness checks; `None` without a credentials key.
+    pub(crate) fn store(&self) -> Option<&forklift_shared::store::Store> {
+        self.logins.store()
     }
 }
 

@@ -1,23 +1,21 @@
 //! Handling one delivery of a build request, from decoding it to acknowledging it.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::BuildRequest;
+use forklift_shared::service::task_log::TaskLog;
+use forklift_shared::service::work_queue::{delivery, keep_alive, settle};
 use tracing::Instrument as _;
 
 use crate::attempt::Attempt;
 use crate::report::Reporter;
-use crate::task_log::TaskLog;
 use crate::Builder;
 
 /// How long JetStream holds back a request this builder could not report on, before another
 /// try. NATS trouble is usually a restart; retrying at once would likely fail again.
 const RETRY_DELAY: Duration = Duration::from_secs(10);
-/// Shortest pause between progress reports, whatever the configured ack wait.
-const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
 
 impl Builder {
     /// Builds what `message` asks for and acknowledges it once every event about it is stored.
@@ -30,10 +28,7 @@ impl Builder {
                 return;
             }
         };
-        // `delivered` counts from 1 and only grows when a delivery was not acknowledged.
-        let attempt = message
-            .info()
-            .map_or(1, |info| u32::try_from(info.delivered).unwrap_or(u32::MAX));
+        let attempt = delivery(&message);
 
         let span =
             tracing::info_span!("build", task.id = %request.task_id, build.attempt = attempt);
@@ -56,7 +51,7 @@ impl Builder {
             reporter.gave_up(attempt - 1).await.map(|()| AckKind::Term)
         } else {
             let work = self.attempt(&reporter, request);
-            let period = (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD);
+            let period = self.queue.progress_period();
             keep_alive(message, period, work)
                 .await
                 .map(|()| AckKind::Ack)
@@ -82,7 +77,7 @@ impl Builder {
         let mut attempt = Attempt {
             builder: self,
             request,
-            log: TaskLog::new(self.bus.clone(), request.task_id, reporter.attempt),
+            log: TaskLog::new(self.bus.clone(), request.task_id, reporter.attempt, 0),
             distro: None,
         };
         let outcome = attempt.build().await;
@@ -101,35 +96,5 @@ impl Builder {
                 reporter.failed(&failure, distro.as_ref()).await
             }
         }
-    }
-}
-
-/// Runs `work`, telling JetStream every `period` that it is still going, so that a long build
-/// is not handed to another builder meanwhile.
-async fn keep_alive<F: Future>(message: &Message, period: Duration, work: F) -> F::Output {
-    let mut work = std::pin::pin!(work);
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    loop {
-        tokio::select! {
-            output = &mut work => return output,
-            _ = ticks.tick() => {
-                if let Err(e) = message.ack_with(AckKind::Progress).await {
-                    tracing::warn!(error = %e, "cannot tell JetStream the build is still going");
-                }
-            }
-        }
-    }
-}
-
-/// Acknowledges `message` as `ack` says, waiting for JetStream to confirm a final one.
-async fn settle(message: &Message, ack: AckKind) {
-    let label = format!("{ack:?}");
-    // Double acks confirm receipt: a lost ack would mean building the same request again.
-    let result = match ack {
-        AckKind::Ack | AckKind::Term => message.double_ack_with(ack).await,
-        other => message.ack_with(other).await,
-    };
-    if let Err(e) = result {
-        tracing::warn!(nats.ack = %label, error = %e, "cannot acknowledge a build request");
     }
 }

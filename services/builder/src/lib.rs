@@ -9,17 +9,14 @@
 mod attempt;
 mod checks;
 mod config;
-mod consumer;
 mod credentials;
 mod delivery;
 mod docker;
 mod failure;
-mod health;
 mod lines;
 mod memo;
 mod report;
 mod step;
-mod task_log;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +25,8 @@ use anyhow::Context as _;
 use forklift_shared::bus::Bus;
 use forklift_shared::distro::BaseDistro;
 use forklift_shared::dockerfile::BuildSettings;
+use forklift_shared::service::health;
+use forklift_shared::service::work_queue::WorkQueue;
 
 pub use config::Config;
 pub use credentials::RegistryAccess;
@@ -38,7 +37,7 @@ pub(crate) struct Builder {
     pub(crate) docker: bollard::Docker,
     pub(crate) settings: BuildSettings,
     pub(crate) max_attempts: u32,
-    pub(crate) ack_wait: Duration,
+    pub(crate) queue: WorkQueue,
     pub(crate) build_timeout: Duration,
     pub(crate) check_timeout: Duration,
     /// Stored credentials and the plain-HTTP rule for pulling source images.
@@ -48,6 +47,9 @@ pub(crate) struct Builder {
     /// Built images that passed their checks, by image id and check script.
     pub(crate) passed_checks: memo::Memo<(String, String), ()>,
 }
+
+/// Name of the durable consumer every builder shares, so each request goes to one of them.
+const CONSUMER: &str = "builder";
 
 /// Fails when the deployment's build settings would make every build fail.
 fn check_settings(settings: &BuildSettings) -> anyhow::Result<()> {
@@ -74,37 +76,41 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         Err(e) => tracing::warn!(error = %e, "cannot look for abandoned containers"),
     }
     let bus = Bus::connect(&config.nats).await?;
+    let queue = WorkQueue {
+        stream: bus.subjects.builds_stream(),
+        subject: bus.subjects.build_requests(),
+        consumer: CONSUMER,
+        what: "build request",
+        ack_wait: config.ack_wait,
+        concurrency: config.concurrency,
+    };
+    let consumer = queue.consumer(&bus).await?;
     let builder = Arc::new(Builder {
         bus: bus.clone(),
         docker: docker.clone(),
         settings: config.settings.clone(),
         max_attempts: config.max_attempts,
-        ack_wait: config.ack_wait,
+        queue: queue.clone(),
         build_timeout: config.build_timeout,
         check_timeout: config.check_timeout,
         sources: credentials::SourceAccess::connect(&config.registries).await?,
         distros: memo::Memo::new(),
         passed_checks: memo::Memo::new(),
     });
-    let consumer = consumer::durable_consumer(&builder, &config).await?;
 
-    let server = health::server(listener, bus, docker).context("cannot start the health server")?;
-    let _stop = health::StopOnDrop(server.handle());
-    // Spawned so that it keeps serving while the consumer loop is busy, and can process the
-    // stop command when this future is dropped.
-    let server = tokio::spawn(server);
-
+    let dependencies = health::Dependencies {
+        bus,
+        docker: Some(docker),
+        store: builder.sources.store().cloned(),
+    };
     tracing::info!(
         nats.prefix = config.nats.prefix,
         builder.concurrency = config.concurrency,
         "builder ready"
     );
-    tokio::select! {
-        result = consumer::consume(builder, consumer, config.concurrency) => result,
-        result = server => match result {
-            Ok(Ok(())) => anyhow::bail!("the health server stopped"),
-            Ok(Err(e)) => Err(e).context("the health server failed"),
-            Err(e) => Err(e).context("the health server panicked"),
-        },
-    }
+    let handle = |message| {
+        let builder = builder.clone();
+        async move { builder.handle(message).await }
+    };
+    health::serve_while(listener, dependencies, queue.consume(consumer, handle)).await
 }

@@ -6,13 +6,13 @@
 
 mod apply;
 mod consumer;
-mod health;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use forklift_shared::bus::Bus;
 use forklift_shared::config::{self, ConfigError, NatsConfig};
+use forklift_shared::service::health;
 use forklift_shared::store::Store;
 
 /// The inventory service's configuration, read from the environment once at start-up.
@@ -48,14 +48,11 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
     store.migrate().await?;
     let bus = Bus::connect(&config.nats).await?;
 
-    let server = health::server(listener, store.clone(), bus.clone())?;
-    let server_handle = server.handle();
+    let dependencies = health::Dependencies {
+        bus: bus.clone(),
+        docker: None,
+        store: Some(store.clone()),
+    };
     let consumer = consumer::run(bus, store, config.ack_wait);
-    tokio::select! {
-        result = server => result.map_err(anyhow::Error::from),
-        result = consumer => {
-            server_handle.stop(false).await;
-            result
-        }
-    }
+    health::serve_while(listener, dependencies, consumer).await
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use forklift_shared::config::{self, ConfigError, NatsConfig};
 use forklift_shared::secrets::CredentialsKey;
 
-use crate::insecure::InsecureRegistries;
 use crate::retry::RetryPolicy;
+use forklift_shared::service::insecure::InsecureRegistries;
 
 /// Everything the registry service needs to know about its deployment.
 ///
@@ -45,23 +45,20 @@ pub struct Config {
 impl Config {
     /// Reads every variable, reporting the first one that is not valid.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let insecure = config::optional("FORKLIFT_INSECURE_REGISTRIES").unwrap_or_default();
-        let insecure_registries =
-            insecure
-                .parse()
-                .map_err(|reason: String| ConfigError::Invalid {
-                    name: "FORKLIFT_INSECURE_REGISTRIES",
-                    value: insecure.clone(),
-                    reason,
-                })?;
         Ok(Self {
             nats: NatsConfig::from_env()?,
             database_url: config::database_url(),
             credentials_key: config::credentials_key()?,
             addr: config::listen_addr("FORKLIFT_REGISTRY_ADDR", "127.0.0.1:8003")?,
-            insecure_registries,
-            concurrency: at_least_one("FORKLIFT_REGISTRY_CONCURRENCY", 2)?,
-            ack_wait: Duration::from_secs(at_least_one("FORKLIFT_REGISTRY_ACK_WAIT_SECS", 60)?),
+            insecure_registries: config::parsed_or(
+                "FORKLIFT_INSECURE_REGISTRIES",
+                InsecureRegistries::default(),
+            )?,
+            concurrency: config::at_least_one("FORKLIFT_REGISTRY_CONCURRENCY", 2)?,
+            ack_wait: Duration::from_secs(config::at_least_one(
+                "FORKLIFT_REGISTRY_ACK_WAIT_SECS",
+                60,
+            )?),
             retry: RetryPolicy {
                 max_retries: config::parsed_or("FORKLIFT_PUSH_MAX_RETRIES", 4)?,
                 first_delay: Duration::from_millis(config::parsed_or(
@@ -69,24 +66,10 @@ impl Config {
                     2000,
                 )?),
             },
-            push_timeout: Duration::from_secs(at_least_one("FORKLIFT_PUSH_TIMEOUT_SECS", 3600)?),
+            push_timeout: Duration::from_secs(config::at_least_one(
+                "FORKLIFT_PUSH_TIMEOUT_SECS",
+                3600,
+            )?),
         })
     }
-}
-
-/// A whole number that must be at least 1.
-fn at_least_one<T>(name: &'static str, default: T) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + From<u8> + ToString,
-    T::Err: std::fmt::Display,
-{
-    let value = config::parsed_or(name, default)?;
-    if value < T::from(1) {
-        return Err(ConfigError::Invalid {
-            name,
-            value: value.to_string(),
-            reason: "must be at least 1".into(),
-        });
-    }
-    Ok(value)
 }

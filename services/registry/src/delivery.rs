@@ -1,11 +1,11 @@
 //! Handling one delivery of a push request, from decoding it to acknowledging it.
 
-use std::future::Future;
 use std::time::Duration;
 
 use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::PushRequest;
+use forklift_shared::service::work_queue::{delivery, keep_alive, settle};
 use tracing::Instrument as _;
 
 use crate::report::Reporter;
@@ -14,10 +14,9 @@ use crate::Service;
 /// Deliveries of one request before the task is failed: each was cut short by a stopped
 /// registry service, and one that stops every time would otherwise loop forever.
 const MAX_DELIVERIES: u32 = 3;
-/// How long JetStream holds back a request this service could not report on.
+/// How long JetStream holds back a request this service could not report on. NATS trouble is
+/// usually a restart; retrying at once would likely fail again.
 const RETRY_DELAY: Duration = Duration::from_secs(10);
-/// Shortest pause between progress reports, whatever the configured ack wait.
-const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
 
 impl Service {
     /// Pushes what `message` asks for and acknowledges it once every event about it is stored.
@@ -30,9 +29,7 @@ impl Service {
                 return;
             }
         };
-        let delivery = message
-            .info()
-            .map_or(1, |info| u32::try_from(info.delivered).unwrap_or(u32::MAX));
+        let delivery = delivery(&message);
 
         let span = tracing::info_span!(
             "push",
@@ -50,7 +47,7 @@ impl Service {
             tracing::warn!("giving up on a push request");
             self.give_up(request).await.map(|()| AckKind::Term)
         } else {
-            let period = (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD);
+            let period = self.queue.progress_period();
             keep_alive(message, period, self.push(request))
                 .await
                 .map(|()| AckKind::Ack)
@@ -76,35 +73,5 @@ impl Service {
             request.reference
         );
         reporter.failed(&reason).await
-    }
-}
-
-/// Runs `work`, telling JetStream every `period` that it is still going, so that a long push
-/// is not handed to another instance meanwhile.
-async fn keep_alive<F: Future>(message: &Message, period: Duration, work: F) -> F::Output {
-    let mut work = std::pin::pin!(work);
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    loop {
-        tokio::select! {
-            output = &mut work => return output,
-            _ = ticks.tick() => {
-                if let Err(e) = message.ack_with(AckKind::Progress).await {
-                    tracing::warn!(error = %e, "cannot tell JetStream the push is still going");
-                }
-            }
-        }
-    }
-}
-
-/// Acknowledges `message` as `ack` says, waiting for JetStream to confirm a final one.
-async fn settle(message: &Message, ack: AckKind) {
-    let label = format!("{ack:?}");
-    // A lost final ack would mean pushing the same image again.
-    let result = match ack {
-        AckKind::Ack | AckKind::Term => message.double_ack_with(ack).await,
-        other => message.ack_with(other).await,
-    };
-    if let Err(e) = result {
-        tracing::warn!(nats.ack = %label, error = %e, "cannot acknowledge a push request");
     }
 }

@@ -5,15 +5,16 @@ use std::time::Instant;
 use forklift_shared::bus::BusError;
 use forklift_shared::events::PushRequest;
 use forklift_shared::image_ref::ImageRef;
+use forklift_shared::service::insecure::check_transport;
+use forklift_shared::service::logins::docker_credentials;
+use forklift_shared::service::task_log::TaskLog;
 use forklift_shared::store::credentials::host_key_of;
 
 use crate::failure::{LoginUsed, Target};
-use crate::logins::docker_credentials;
-use crate::push::{push_image, PushLog, Pushed};
+use crate::push::{push_image, Pushed};
 use crate::report::Reporter;
 use crate::retry::Verdict;
-use crate::task_log::TaskLog;
-use crate::{insecure, Service};
+use crate::{logins, Service};
 
 impl Service {
     /// Pushes what `request` asks for and publishes every event about it. `Err` only when NATS
@@ -25,7 +26,12 @@ impl Service {
         };
         reporter.started().await?;
         let started = Instant::now();
-        let mut log = TaskLog::new(self.bus.clone(), request);
+        let mut log = TaskLog::new(
+            self.bus.clone(),
+            request.task_id,
+            request.attempt,
+            request.next_log_seq,
+        );
         let outcome = self.push_with_retries(request, &reporter, &mut log).await?;
         // Every line of the push is stored before the task can end.
         log.finish().await?;
@@ -67,18 +73,16 @@ impl Service {
             host: host_key_of(&reference),
             image_id: &request.image_id,
         };
-        if let Err(reason) =
-            insecure::check_transport(&self.docker, &self.insecure, &target.host).await
-        {
+        if let Err(reason) = check_transport(&self.docker, &self.insecure, &target.host).await {
             return Ok(Err(target.refused(&reason)));
         }
-        let (login, used) = match self.logins.for_host(&target.host).await {
+        let (login, used) = match logins::for_host(&self.logins, &target.host).await {
             Ok(found) => found,
             Err(e) => return Ok(Err(target.refused(&e.to_string()))),
         };
         if let LoginUsed::Stored { username } = &used {
             let host = &target.host;
-            log.line(format!(
+            log.line(&format!(
                 "using the credentials stored for {host} (user {username})"
             ))
             .await;
@@ -88,7 +92,7 @@ impl Service {
         let mut retry = 0;
         loop {
             let tries = retry + 1;
-            log.line(format!(
+            log.line(&format!(
                 "pushing {} to {} (try {tries})",
                 request.reference, target.host
             ))
@@ -125,7 +129,7 @@ impl Service {
                 delay.as_secs_f64()
             );
             tracing::info!(push.retry = retry, error = %error, "push failed; retrying");
-            log.line(note.clone()).await;
+            log.line(&note).await;
             reporter.retrying(retry, &note).await?;
             tokio::time::sleep(delay).await;
         }

@@ -8,41 +8,41 @@
 //! of times; refusals fail at once.
 
 mod config;
-mod consumer;
 mod delivery;
-pub mod docker;
 mod failure;
-mod health;
-mod insecure;
 mod job;
 mod logins;
 mod progress;
 pub mod push;
 mod report;
 pub mod retry;
-mod task_log;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use bollard::Docker;
 use forklift_shared::bus::Bus;
+use forklift_shared::service::docker;
+use forklift_shared::service::health;
+use forklift_shared::service::insecure::InsecureRegistries;
+use forklift_shared::service::logins::Logins;
+use forklift_shared::service::work_queue::WorkQueue;
 
 pub use config::Config;
-pub use insecure::{check_transport, InsecureRegistries};
-pub use logins::{docker_credentials, Logins};
 pub use retry::RetryPolicy;
+
+/// Name of the durable consumer every registry service shares, so each request goes to one.
+const CONSUMER: &str = "registry";
 
 /// What every push shares: the connections, the credentials and the policies.
 pub(crate) struct Service {
     pub(crate) bus: Bus,
     pub(crate) docker: Docker,
-    pub(crate) logins: logins::Logins,
+    pub(crate) logins: Logins,
     pub(crate) insecure: InsecureRegistries,
     pub(crate) retry: RetryPolicy,
     pub(crate) push_timeout: Duration,
-    pub(crate) ack_wait: Duration,
+    pub(crate) queue: WorkQueue,
 }
 
 /// Runs the service until it fails: the health server on `listener` and the push consumer.
@@ -52,13 +52,21 @@ pub(crate) struct Service {
 pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
     let docker = docker::connect().await?;
     let bus = Bus::connect(&config.nats).await?;
-    let logins =
-        logins::Logins::connect(&config.database_url, config.credentials_key.as_ref()).await?;
+    let logins = Logins::connect(&config.database_url, config.credentials_key.as_ref()).await?;
     let dependencies = health::Dependencies {
         bus: bus.clone(),
-        docker: docker.clone(),
+        docker: Some(docker.clone()),
         store: logins.store().cloned(),
     };
+    let queue = WorkQueue {
+        stream: bus.subjects.pushes_stream(),
+        subject: bus.subjects.push_requests(),
+        consumer: CONSUMER,
+        what: "push request",
+        ack_wait: config.ack_wait,
+        concurrency: config.concurrency,
+    };
+    let consumer = queue.consumer(&bus).await?;
     let service = Arc::new(Service {
         bus,
         docker,
@@ -66,15 +74,8 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         insecure: config.insecure_registries.clone(),
         retry: config.retry,
         push_timeout: config.push_timeout,
-        ack_wait: config.ack_wait,
+        queue: queue.clone(),
     });
-    let consumer = consumer::durable_consumer(&service, config.concurrency).await?;
-
-    let server =
-        health::server(listener, dependencies).context("cannot start the health server")?;
-    let _stop = health::StopOnDrop(server.handle());
-    // Spawned so that it keeps serving while the consumer loop is busy.
-    let server = tokio::spawn(server);
 
     tracing::info!(
         nats.prefix = config.nats.prefix,
@@ -82,12 +83,9 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         registry.credentials = config.credentials_key.is_some(),
         "registry service ready"
     );
-    tokio::select! {
-        result = consumer::consume(service, consumer, config.concurrency) => result,
-        result = server => match result {
-            Ok(Ok(())) => anyhow::bail!("the health server stopped"),
-            Ok(Err(e)) => Err(e).context("the health server failed"),
-            Err(e) => Err(e).context("the health server panicked"),
-        },
-    }
+    let handle = |message| {
+        let service = service.clone();
+        async move { service.handle(message).await }
+    };
+    health::serve_while(listener, dependencies, queue.consume(consumer, handle)).await
 }

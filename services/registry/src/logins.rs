@@ -1,80 +1,24 @@
-//! The credentials a push presents: stored per registry host, decrypted on use.
+//! Which stored login a push presents, and how a failure describes it.
 
-use anyhow::Context as _;
-use bollard::auth::DockerCredentials;
-use forklift_shared::secrets::CredentialsKey;
+use forklift_shared::service::logins::Logins;
 use forklift_shared::store::credentials::{LoginError, RegistryLogin};
-use forklift_shared::store::Store;
 
 use crate::failure::LoginUsed;
 
-/// Stored registry credentials, when the service has a key to read them. The builder uses it
-/// too, to pull private source images.
-#[derive(Clone)]
-pub struct Logins {
-    source: Option<(Store, CredentialsKey)>,
-}
-
-impl Logins {
-    /// Connects to the store when a key is configured; without one, every push is anonymous.
-    pub async fn connect(database_url: &str, key: Option<&CredentialsKey>) -> anyhow::Result<Self> {
-        let Some(key) = key else {
-            return Ok(Self { source: None });
-        };
-        let store = Store::connect(database_url)
-            .await
-            .context("cannot open the credentials store")?;
-        // The gateway usually creates the table; a registry service started first must not
-        // fail its first lookups.
-        store.migrate().await?;
-        Ok(Self {
-            source: Some((store, key.clone())),
-        })
+/// The login stored for `host`, and how to describe it in a failure.
+pub(crate) async fn for_host(
+    logins: &Logins,
+    host: &str,
+) -> Result<(Option<RegistryLogin>, LoginUsed), LoginError> {
+    if !logins.can_read() {
+        return Ok((None, LoginUsed::NoKey));
     }
-
-    /// Whether stored credentials can be read at all: false without a credentials key.
-    pub fn can_read(&self) -> bool {
-        self.source.is_some()
-    }
-
-    /// The store, for readiness checks.
-    pub(crate) fn store(&self) -> Option<&Store> {
-        self.source.as_ref().map(|(store, _)| store)
-    }
-
-    /// The decrypted login stored for `host`; `None` when none is, or without a key.
-    pub async fn login(&self, host: &str) -> Result<Option<RegistryLogin>, LoginError> {
-        match &self.source {
-            Some((store, key)) => store.registry_login(key, host).await,
-            None => Ok(None),
-        }
-    }
-
-    /// The login stored for `host`, and how to describe it in a failure.
-    pub(crate) async fn for_host(
-        &self,
-        host: &str,
-    ) -> Result<(Option<RegistryLogin>, LoginUsed), LoginError> {
-        let Some((store, key)) = &self.source else {
-            return Ok((None, LoginUsed::NoKey));
-        };
-        let login = store.registry_login(key, host).await?;
-        let used = match &login {
-            Some(login) => LoginUsed::Stored {
-                username: login.username.clone(),
-            },
-            None => LoginUsed::NoneStored,
-        };
-        Ok((login, used))
-    }
-}
-
-/// What Docker sends the registry for `login`.
-pub fn docker_credentials(login: &RegistryLogin) -> DockerCredentials {
-    DockerCredentials {
-        username: Some(login.username.clone()),
-        password: Some(login.secret.expose().to_string()),
-        serveraddress: Some(login.host.clone()),
-        ..Default::default()
-    }
+    let login = logins.login(host).await?;
+    let used = match &login {
+        Some(login) => LoginUsed::Stored {
+            username: login.username.clone(),
+        },
+        None => LoginUsed::NoneStored,
+    };
+    Ok((login, used))
 }

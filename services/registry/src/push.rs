@@ -8,9 +8,10 @@ use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{PushImageOptionsBuilder, TagImageOptionsBuilder};
 use bollard::Docker;
 use forklift_shared::image_ref::ImageRef;
+use forklift_shared::service::docker::{is_not_found, message};
+use forklift_shared::service::task_log::TaskLog;
 use futures::StreamExt;
 
-use crate::docker::{is_not_found, message};
 use crate::progress::PushProgress;
 use crate::retry::{classify, Verdict};
 
@@ -20,6 +21,13 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Where a push writes its progress lines.
 pub trait PushLog: Send {
     fn line(&mut self, line: String) -> impl Future<Output = ()> + Send;
+}
+
+/// The task's log, continuing the build's numbering.
+impl PushLog for TaskLog {
+    async fn line(&mut self, line: String) {
+        TaskLog::line(self, &line).await;
+    }
 }
 
 /// Collects the lines, for tests and the benchmark.

@@ -13,9 +13,9 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::image_ref::check_registry_host;
+use crate::store::credentials::host_key;
 use bollard::Docker;
-use forklift_shared::image_ref::check_registry_host;
-use forklift_shared::store::credentials::host_key;
 
 /// Longest the plain-HTTP probe waits for an answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);

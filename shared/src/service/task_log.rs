@@ -1,11 +1,12 @@
-//! The log of one attempt at a task, published line by line as it is written.
+//! The log of one attempt at a task, published line by line as it is written: by the builder
+//! from sequence number 0, by the registry service after the build's last line.
 
 use std::mem;
 
+use crate::bus::{Bus, BusError};
+use crate::events::LogEvent;
 use async_nats::jetstream::context::PublishAckFuture;
 use chrono::Utc;
-use forklift_shared::bus::{Bus, BusError};
-use forklift_shared::events::LogEvent;
 use uuid::Uuid;
 
 /// Publish acknowledgements awaited together. JetStream handles a few hundred in flight well;
@@ -19,7 +20,7 @@ const MAX_LINE_BYTES: usize = 16 * 1024;
 /// Writing never fails: the first publish error is kept, later lines are dropped, and
 /// [`TaskLog::finish`] reports it, because a build is not worth stopping for its log while
 /// the request cannot be acknowledged without every line stored.
-pub(crate) struct TaskLog {
+pub struct TaskLog {
     bus: Bus,
     subject: String,
     task_id: Uuid,
@@ -30,28 +31,29 @@ pub(crate) struct TaskLog {
 }
 
 impl TaskLog {
-    /// An empty log for `attempt` at `task_id`; its first line gets sequence number 0.
-    pub(crate) fn new(bus: Bus, task_id: Uuid, attempt: u32) -> Self {
+    /// A log for `attempt` at `task_id` whose first line gets sequence number `first_seq`.
+    pub fn new(bus: Bus, task_id: Uuid, attempt: u32, first_seq: u64) -> Self {
         Self {
             subject: bus.subjects.task_log(task_id),
             bus,
             task_id,
             attempt,
-            next_seq: 0,
+            next_seq: first_seq,
             unacked: Vec::new(),
             failure: None,
         }
     }
 
     /// Publishes one line of output (a text holding several lines is published as several).
-    pub(crate) async fn line(&mut self, text: &str) {
+    pub async fn line(&mut self, text: &str) {
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             self.publish(line).await;
         }
     }
 
-    /// Waits until JetStream stored every line, and returns how many there were.
-    pub(crate) async fn finish(mut self) -> Result<u64, BusError> {
+    /// Waits until JetStream stored every line, and returns the sequence number the next line
+    /// would get: the number of lines when the log started at 0.
+    pub async fn finish(mut self) -> Result<u64, BusError> {
         self.await_acks().await;
         match self.failure {
             Some(error) => Err(error),

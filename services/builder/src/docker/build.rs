@@ -11,7 +11,7 @@ use super::message;
 use crate::failure::BuildFailure;
 use crate::lines::LineSplitter;
 use crate::step::BuildProgress;
-use crate::task_log::TaskLog;
+use forklift_shared::service::task_log::TaskLog;
 
 /// Most bytes the build arguments may take in Docker's build request. Docker only takes them in
 /// the query string, and the HTTP client caps the whole request URI at 64 KiB; the other

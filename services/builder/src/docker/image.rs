@@ -11,7 +11,7 @@ use futures::StreamExt;
 
 use super::{is_not_found, message};
 use crate::failure::BuildFailure;
-use crate::task_log::TaskLog;
+use forklift_shared::service::task_log::TaskLog;
 
 /// What the builder reports about an image it built.
 #[derive(Debug, Clone)]

@@ -1,0 +1,165 @@
+//! Taking requests off a JetStream work queue, a few at a time, and settling each delivery.
+//!
+//! Every instance of a service shares one durable pull consumer with explicit acks, so each
+//! request goes to one instance, and one that dies mid-work leaves its request unacknowledged
+//! for another. While working, an instance reports progress so long work keeps its message.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::consumer::{pull, AckPolicy, PullConsumer};
+use async_nats::jetstream::{AckKind, Message};
+use futures::StreamExt;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::bus::Bus;
+
+/// How long one pull request waits for a message before asking again.
+const PULL_EXPIRY: Duration = Duration::from_secs(30);
+/// Pause after NATS refused a pull, so a broken connection is not hammered.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
+/// Shortest pause between progress reports, whatever the configured ack wait.
+const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
+
+/// One service's work queue, as its instances consume it.
+#[derive(Debug, Clone)]
+pub struct WorkQueue {
+    /// The JetStream stream holding the requests.
+    pub stream: String,
+    /// The subject of the requests in it.
+    pub subject: String,
+    /// The durable consumer's name, the same for every instance.
+    pub consumer: &'static str,
+    /// What the requests are, for messages: "build request".
+    pub what: &'static str,
+    /// How long JetStream waits for an ack or a progress report before redelivering.
+    pub ack_wait: Duration,
+    /// Requests one instance works on at once.
+    pub concurrency: usize,
+}
+
+impl WorkQueue {
+    /// Creates (or updates) the instances' shared durable consumer.
+    pub async fn consumer(&self, bus: &Bus) -> anyhow::Result<PullConsumer> {
+        let stream = bus
+            .jetstream
+            .get_stream(&self.stream)
+            .await
+            .with_context(|| format!("cannot open the {} stream {}", self.what, self.stream))?;
+
+        // `max_ack_pending` counts across every instance sharing the consumer: it only has to
+        // let each of them run its `concurrency` requests. Deliveries are not capped
+        // (`max_deliver` -1): the services count them and fail the task themselves, instead of
+        // leaving it pending forever in the stream.
+        let config = pull::Config {
+            durable_name: Some(self.consumer.into()),
+            description: Some(format!("Forklift {} consumers", self.what)),
+            filter_subject: self.subject.clone(),
+            ack_policy: AckPolicy::Explicit,
+            ack_wait: self.ack_wait,
+            max_deliver: -1,
+            max_ack_pending: i64::try_from(self.concurrency.max(1000)).unwrap_or(i64::MAX),
+            ..Default::default()
+        };
+        stream
+            .create_consumer(config)
+            .await
+            .with_context(|| format!("cannot create the {} consumer", self.what))
+    }
+
+    /// Hands up to `concurrency` requests at once to `handle`, forever. Work in flight is
+    /// dropped with the returned future, its requests left unacknowledged for another
+    /// instance, as a crash would.
+    pub async fn consume<H, F>(&self, consumer: PullConsumer, handle: H) -> anyhow::Result<()>
+    where
+        H: Fn(Message) -> F,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut running = JoinSet::new();
+
+        loop {
+            // Only pull what can start now: a pulled message waits under JetStream's ack timer.
+            let permit = permits.clone().acquire_owned().await?;
+            while running.try_join_next().is_some() {}
+
+            let Some(message) = self.next_message(&consumer).await else {
+                continue;
+            };
+            let work = handle(message);
+            running.spawn(async move {
+                work.await;
+                drop(permit);
+            });
+        }
+    }
+
+    /// The next request, or `None` when none came within [`PULL_EXPIRY`] or NATS failed.
+    async fn next_message(&self, consumer: &PullConsumer) -> Option<Message> {
+        let batch = consumer
+            .batch()
+            .max_messages(1)
+            .expires(PULL_EXPIRY)
+            .messages()
+            .await;
+        let result = match batch {
+            Ok(mut batch) => batch.next().await.transpose().map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+
+        match result {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(error, "cannot pull a {}; retrying", self.what);
+                tokio::time::sleep(RETRY_PAUSE).await;
+                None
+            }
+        }
+    }
+
+    /// How often work on a request reports progress: three times per ack wait.
+    pub fn progress_period(&self) -> Duration {
+        (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD)
+    }
+}
+
+/// How many times `message` has been delivered, counting from 1; it only grows when a delivery
+/// was not acknowledged.
+pub fn delivery(message: &Message) -> u32 {
+    message
+        .info()
+        .map_or(1, |info| u32::try_from(info.delivered).unwrap_or(u32::MAX))
+}
+
+/// Runs `work`, telling JetStream every `period` that it is still going, so that long work is
+/// not handed to another instance meanwhile.
+pub async fn keep_alive<F: Future>(message: &Message, period: Duration, work: F) -> F::Output {
+    let mut work = std::pin::pin!(work);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            _ = ticks.tick() => {
+                if let Err(e) = message.ack_with(AckKind::Progress).await {
+                    tracing::warn!(error = %e, "cannot tell JetStream the work is still going");
+                }
+            }
+        }
+    }
+}
+
+/// Acknowledges `message` as `ack` says, waiting for JetStream to confirm a final one: a lost
+/// final ack would mean doing the same work again.
+pub async fn settle(message: &Message, ack: AckKind) {
+    let label = format!("{ack:?}");
+    let result = match ack {
+        AckKind::Ack | AckKind::Term => message.double_ack_with(ack).await,
+        other => message.ack_with(other).await,
+    };
+    if let Err(e) = result {
+        tracing::warn!(nats.subject = %message.subject, nats.ack = %label, error = %e, "cannot acknowledge a request");
+    }
+}
