@@ -881,3 +881,62 @@ async fn a_queue_outage_is_a_message_on_the_kept_form_not_a_blank_page() {
     );
     fk.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_a_message_page_not_a_blank_or_a_trace() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+    let fk = Forklift::start_with(without_builder())
+        .await
+        .expect("start");
+    let browser = PageClient::new(&fk.base_url);
+    browser.sign_up("vic").await;
+    assert_eq!(browser.get("/tasks").await.status, StatusCode::OK);
+
+    // The test's own database stops taking connections and loses the ones it had, as when
+    // PostgreSQL restarts or a failover is under way.
+    let mut admin = AsyncPgConnection::establish(&fk.env.database_url)
+        .await
+        .expect("connect as the test admin");
+    let database = &fk.database;
+    for statement in [
+        format!(r#"ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false"#),
+        format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+        ),
+    ] {
+        diesel::sql_query(statement)
+            .execute(&mut admin)
+            .await
+            .expect("cut the database off");
+    }
+
+    // A page that is all store answers 503 with the reason on an error page.
+    let tasks = browser.get("/tasks").await;
+    assert_eq!(
+        tasks.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        tasks.body
+    );
+    assert!(tasks.header("content-type").starts_with("text/html"));
+    assert!(tasks.body.contains("<main"), "a whole page: {}", tasks.body);
+    assert!(tasks.body.contains("PostgreSQL"), "{}", tasks.body);
+    // The summary still renders, each part that needs the store saying why it is empty.
+    let summary = browser.get("/").await;
+    assert_eq!(summary.status, StatusCode::OK);
+    let notice = r#"role="alert">the task store (PostgreSQL) is unavailable<"#;
+    assert!(summary.body.contains(notice), "{}", summary.body);
+    assert!(summary.body.contains("BUILD"));
+    for page in [&tasks, &summary] {
+        assert!(!page.body.contains("panicked") && !page.body.contains("src/"));
+    }
+
+    diesel::sql_query(format!(
+        r#"ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS true"#
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("let the database back");
+    fk.stop().await;
+}
