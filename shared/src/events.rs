@@ -134,6 +134,11 @@ impl Subjects {
         format!("{}_EVENTS", self.stream_prefix())
     }
 
+    /// Key-value bucket counting the deliveries of each build and push request.
+    pub fn deliveries_bucket(&self) -> String {
+        format!("{}_DELIVERIES", self.stream_prefix())
+    }
+
     fn stream_prefix(&self) -> String {
         // Stream names may not contain dots, spaces or wildcards.
         self.prefix

@@ -71,11 +71,11 @@ async fn start(insecure: &[&str]) -> Forklift {
 }
 
 /// `<registry>/forklift-e2e/t<random>:1.0-debian12`, unique per test.
-fn target_in(registry: &str) -> String {
+pub(crate) fn target_in(registry: &str) -> String {
     format!("{registry}/{}", specs::target("1.0-debian12"))
 }
 
-fn push_spec(source: &str, target: &str) -> Value {
+pub(crate) fn push_spec(source: &str, target: &str) -> Value {
     let mut spec = specs::minimal(source);
     spec["target_image"] = json!(target);
     spec["auto_push"] = json!(true);
@@ -83,12 +83,12 @@ fn push_spec(source: &str, target: &str) -> Value {
 }
 
 /// Push events of every task, seen by a plain NATS subscriber as docs/events.md describes.
-struct PushEvents {
+pub(crate) struct PushEvents {
     events: tokio::sync::mpsc::UnboundedReceiver<Value>,
 }
 
 impl PushEvents {
-    async fn subscribe(fk: &Forklift) -> Self {
+    pub(crate) async fn subscribe(fk: &Forklift) -> Self {
         let outsider = async_nats::connect(&fk.env.nats_url).await.expect("nats");
         let mut subscription = outsider
             .subscribe(format!("{}.events.task.*.push", fk.prefix))
@@ -109,7 +109,7 @@ impl PushEvents {
     }
 
     /// Every push event of `task` up to its `pushed` or `failed` one.
-    async fn of(&mut self, task: &str) -> Vec<Value> {
+    pub(crate) async fn of(&mut self, task: &str) -> Vec<Value> {
         let mut seen = Vec::new();
         loop {
             let event = tokio::time::timeout(Duration::from_secs(30), self.events.recv())
@@ -128,14 +128,14 @@ impl PushEvents {
     }
 }
 
-fn phases(events: &[Value]) -> Vec<&str> {
+pub(crate) fn phases(events: &[Value]) -> Vec<&str> {
     events
         .iter()
         .map(|e| e["phase"].as_str().unwrap_or_default())
         .collect()
 }
 
-async fn finish(user: &ApiClient, task: &str) -> (Value, String) {
+pub(crate) async fn finish(user: &ApiClient, task: &str) -> (Value, String) {
     let (done, _) = user.wait_finished(task, TIMEOUT).await.expect("finish");
     let (_, log) = user
         .get_text(&format!("/build/tasks/{task}/logs"))
@@ -153,7 +153,7 @@ async fn store_login(admin: &ApiClient, host: &str, user: &str, secret: &str) ->
 }
 
 /// `skopeo inspect` of `reference` over plain HTTP, with `creds` when given.
-fn skopeo_inspect(reference: &str, creds: Option<&str>) -> Result<Value, String> {
+pub(crate) fn skopeo_inspect(reference: &str, creds: Option<&str>) -> Result<Value, String> {
     let mut command = Command::new("skopeo");
     command.args(["inspect", "--tls-verify=false"]);
     match creds {

@@ -79,6 +79,8 @@ pub struct Options {
     pub insecure_registries: String,
     /// How the registry service retries passing failures.
     pub push_retry: forklift_registry::RetryPolicy,
+    /// How long JetStream waits for a sign of life from a push before redelivering it.
+    pub registry_ack_wait: Duration,
 }
 
 impl Default for Options {
@@ -94,6 +96,7 @@ impl Default for Options {
                 max_retries: 2,
                 first_delay: Duration::from_millis(200),
             },
+            registry_ack_wait: Duration::from_secs(30),
         }
     }
 }
@@ -226,7 +229,7 @@ impl Forklift {
             addr,
             insecure_registries: self.insecure_registries()?,
             concurrency: 2,
-            ack_wait: Duration::from_secs(30),
+            ack_wait: self.options.registry_ack_wait,
             retry: self.options.push_retry,
             push_timeout: Duration::from_secs(600),
         };
@@ -253,6 +256,14 @@ impl Forklift {
             .insecure_registries
             .parse()
             .map_err(|e: String| anyhow::anyhow!("insecure registries: {e}"))
+    }
+
+    /// Stops the registry service abruptly, as a crash would: nothing it was doing is
+    /// acknowledged.
+    pub fn kill_registry(&mut self) {
+        if let Some(registry) = self.registry.take() {
+            registry.abort();
+        }
     }
 
     /// Stops the builder abruptly, as a crash would: nothing it was doing is acknowledged.
@@ -309,6 +320,7 @@ impl Forklift {
             subjects.builds_stream(),
             subjects.pushes_stream(),
             subjects.events_stream(),
+            format!("KV_{}", subjects.deliveries_bucket()),
         ] {
             let _ = js.delete_stream(stream).await;
         }

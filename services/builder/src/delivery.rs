@@ -6,7 +6,7 @@ use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::BuildRequest;
 use forklift_shared::service::task_log::TaskLog;
-use forklift_shared::service::work_queue::{delivery, keep_alive, settle};
+use forklift_shared::service::work_queue::{keep_alive, settle};
 use tracing::Instrument as _;
 
 use crate::attempt::Attempt;
@@ -28,7 +28,18 @@ impl Builder {
                 return;
             }
         };
-        let attempt = delivery(&message);
+        let attempt = match self
+            .deliveries
+            .next(&format!("build.{}", request.task_id))
+            .await
+        {
+            Ok(attempt) => attempt,
+            Err(e) => {
+                tracing::error!(task.id = %request.task_id, error = format!("{e:#}"), "cannot count the deliveries of a build request; it will be retried");
+                settle(&message, AckKind::Nak(Some(RETRY_DELAY))).await;
+                return;
+            }
+        };
 
         let span =
             tracing::info_span!("build", task.id = %request.task_id, build.attempt = attempt);

@@ -26,7 +26,7 @@ use forklift_shared::bus::Bus;
 use forklift_shared::distro::BaseDistro;
 use forklift_shared::dockerfile::BuildSettings;
 use forklift_shared::service::health;
-use forklift_shared::service::work_queue::WorkQueue;
+use forklift_shared::service::work_queue::{DeliveryCounter, WorkQueue};
 
 pub use config::Config;
 pub use credentials::RegistryAccess;
@@ -38,6 +38,8 @@ pub(crate) struct Builder {
     pub(crate) settings: BuildSettings,
     pub(crate) max_attempts: u32,
     pub(crate) queue: WorkQueue,
+    /// Deliveries of each request so far, counted across instances.
+    pub(crate) deliveries: DeliveryCounter,
     pub(crate) build_timeout: Duration,
     pub(crate) check_timeout: Duration,
     /// Stored credentials and the plain-HTTP rule for pulling source images.
@@ -91,6 +93,7 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         settings: config.settings.clone(),
         max_attempts: config.max_attempts,
         queue: queue.clone(),
+        deliveries: DeliveryCounter::open(&bus).await?,
         build_timeout: config.build_timeout,
         check_timeout: config.check_timeout,
         sources: credentials::SourceAccess::connect(&config.registries).await?,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::PushRequest;
-use forklift_shared::service::work_queue::{delivery, keep_alive, settle};
+use forklift_shared::service::work_queue::{keep_alive, settle};
 use tracing::Instrument as _;
 
 use crate::report::Reporter;
@@ -29,7 +29,15 @@ impl Service {
                 return;
             }
         };
-        let delivery = delivery(&message);
+        let key = format!("push.{}.{}", request.task_id, request.attempt);
+        let delivery = match self.deliveries.next(&key).await {
+            Ok(delivery) => delivery,
+            Err(e) => {
+                tracing::error!(task.id = %request.task_id, error = format!("{e:#}"), "cannot count the deliveries of a push request; it will be retried");
+                settle(&message, AckKind::Nak(Some(RETRY_DELAY))).await;
+                return;
+            }
+        };
 
         let span = tracing::info_span!(
             "push",
@@ -48,7 +56,7 @@ impl Service {
             self.give_up(request).await.map(|()| AckKind::Term)
         } else {
             let period = self.queue.progress_period();
-            keep_alive(message, period, self.push(request))
+            keep_alive(message, period, self.push(request, delivery))
                 .await
                 .map(|()| AckKind::Ack)
         };

@@ -16,10 +16,19 @@ use crate::report::Reporter;
 use crate::retry::Verdict;
 use crate::{logins, Service};
 
+/// How far apart the log numbering of two deliveries of one push request starts: the lines of
+/// a delivery cut short stay stored, so the next one must not reuse their numbers.
+const DELIVERY_SEQ_STRIDE: u64 = 1 << 32;
+
+/// The sequence number of the first log line of `delivery` (from 1) of `request`.
+fn first_log_seq(request: &PushRequest, delivery: u32) -> u64 {
+    request.next_log_seq + u64::from(delivery.saturating_sub(1)) * DELIVERY_SEQ_STRIDE
+}
+
 impl Service {
     /// Pushes what `request` asks for and publishes every event about it. `Err` only when NATS
     /// failed, so that the request is tried again rather than acknowledged half-reported.
-    pub(crate) async fn push(&self, request: &PushRequest) -> Result<(), BusError> {
+    pub(crate) async fn push(&self, request: &PushRequest, delivery: u32) -> Result<(), BusError> {
         let reporter = Reporter {
             bus: &self.bus,
             request,
@@ -30,7 +39,7 @@ impl Service {
             self.bus.clone(),
             request.task_id,
             request.attempt,
-            request.next_log_seq,
+            first_log_seq(request, delivery),
         );
         let outcome = self.push_with_retries(request, &reporter, &mut log).await?;
         // Every line of the push is stored before the task can end.
@@ -133,5 +142,24 @@ impl Service {
             reporter.retrying(retry, &note).await?;
             tokio::time::sleep(delay).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_delivery_numbers_its_lines_past_the_first() {
+        let request = PushRequest {
+            task_id: uuid::Uuid::nil(),
+            attempt: 1,
+            image_id: "sha256:0".into(),
+            reference: "127.0.0.1:5000/a/b:1".into(),
+            next_log_seq: 40,
+        };
+        assert_eq!(first_log_seq(&request, 1), 40);
+        assert_eq!(first_log_seq(&request, 2), 40 + (1 << 32));
+        assert_eq!(first_log_seq(&request, 0), 40);
     }
 }

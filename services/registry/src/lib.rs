@@ -26,7 +26,7 @@ use forklift_shared::service::docker;
 use forklift_shared::service::health;
 use forklift_shared::service::insecure::InsecureRegistries;
 use forklift_shared::service::logins::Logins;
-use forklift_shared::service::work_queue::WorkQueue;
+use forklift_shared::service::work_queue::{DeliveryCounter, WorkQueue};
 
 pub use config::Config;
 pub use retry::RetryPolicy;
@@ -43,6 +43,8 @@ pub(crate) struct Service {
     pub(crate) retry: RetryPolicy,
     pub(crate) push_timeout: Duration,
     pub(crate) queue: WorkQueue,
+    /// Deliveries of each request so far, counted across instances.
+    pub(crate) deliveries: DeliveryCounter,
 }
 
 /// Runs the service until it fails: the health server on `listener` and the push consumer.
@@ -67,6 +69,7 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         concurrency: config.concurrency,
     };
     let consumer = queue.consumer(&bus).await?;
+    let deliveries = DeliveryCounter::open(&bus).await?;
     let service = Arc::new(Service {
         bus,
         docker,
@@ -75,6 +78,7 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         retry: config.retry,
         push_timeout: config.push_timeout,
         queue: queue.clone(),
+        deliveries,
     });
 
     tracing::info!(

@@ -187,6 +187,7 @@ impl Harness {
             subjects.builds_stream(),
             subjects.pushes_stream(),
             subjects.events_stream(),
+            format!("KV_{}", subjects.deliveries_bucket()),
         ] {
             let _ = self.bus.jetstream.delete_stream(&stream).await;
         }
