@@ -13,4 +13,5 @@ mod live_logs;
 mod migrations;
 mod pages;
 mod push;
+mod registry_pages;
 mod specs;
