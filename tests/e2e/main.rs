@@ -14,4 +14,5 @@ mod migrations;
 mod pages;
 mod push;
 mod push_crash;
+mod registry_pages;
 mod specs;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 pub mod openapi;
 pub mod pages;
+pub mod registries;
 pub mod routes;
 pub mod state;
 pub mod submit;

@@ -42,5 +42,9 @@ pub fn pages(cfg: &mut actix_web::web::ServiceConfig) {
         .route("/tasks/{id}", get().to(p::task::page))
         .route("/tasks/{id}/head", get().to(p::task::head_fragment))
         .route("/tasks/{id}/live", get().to(p::live_log::stream))
-        .route("/environments", get().to(p::environments::page));
+        .route("/environments", get().to(p::environments::page))
+        .route("/registries", get().to(p::registries::page))
+        .route("/registries", post().to(p::registries::add))
+        .route("/registries/change", post().to(p::registries::change))
+        .route("/registries/delete", post().to(p::registries::delete));
 }

@@ -1,49 +1,19 @@
 //! `/registries/`: the credentials Forklift presents to each registry, managed by admins.
 //!
-//! Secrets go in and never come out: they are encrypted with the deployment's credentials key
-//! before they are stored, and no answer, log line or error message carries them.
+//! The rules live in [`crate::registries`], shared with the Registries page; these handlers
+//! only read JSON and answer it. Secrets go in and never come out.
 
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
-use forklift_shared::image_ref::check_registry_host;
-use forklift_shared::secrets::{CredentialsKey, Secret};
-use forklift_shared::store::credentials::{host_key, RegistryCredential};
-use forklift_shared::validation::ValidationErrors;
+use forklift_shared::store::credentials::RegistryCredential;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::json::ValidJson;
+use crate::registries::{self, CredentialChange, NewCredential};
 use crate::state::AppState;
-
-/// Longest user name and secret accepted; registry tokens are a few hundred bytes.
-const MAX_USERNAME: usize = 255;
-const MAX_SECRET: usize = 8192;
-
-/// Credentials for one registry. `Debug` redacts the secret.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewCredential {
-    /// The registry as image references write it: `host[:port]`, `docker.io` for Docker Hub.
-    #[schema(example = "registry.example.com:5000")]
-    pub host: String,
-    #[schema(example = "ci-bot")]
-    pub username: String,
-    /// A password or an access token. Stored encrypted; never returned.
-    #[schema(value_type = String, format = Password)]
-    pub secret: Secret,
-}
-
-/// What to change; fields left out keep their value.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialChange {
-    pub username: Option<String>,
-    /// A new password or access token.
-    #[schema(value_type = Option<String>, format = Password)]
-    pub secret: Option<Secret>,
-}
 
 /// Stored credentials as the API shows them: never the secret.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -85,19 +55,7 @@ pub async fn create(
     user: AuthUser,
     body: ValidJson<NewCredential>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = admin_with_key(&state, &user)?;
-    let form = body.0;
-    let mut errors = ValidationErrors::new();
-    check_host(&mut errors, &form.host);
-    check_username(&mut errors, &form.username);
-    check_secret(&mut errors, &form.secret);
-    errors.into_result(()).map_err(ApiError::Validation)?;
-
-    let stored = state
-        .store
-        .create_registry_credential(key, &form.host, &form.username, &form.secret)
-        .await?;
-    tracing::info!(registry.host = %stored.host, user.id = %user.id, "registry credentials stored");
+    let stored = registries::create(&state, &user, body.0).await?;
     Ok(HttpResponse::Created().json(CredentialView::from(stored)))
 }
 
@@ -114,8 +72,7 @@ pub async fn create(
 )]
 #[get("/registries/")]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    admin_with_key(&state, &user)?;
-    let stored = state.store.registry_credentials().await?;
+    let stored = registries::list(&state, &user).await?;
     let views: Vec<CredentialView> = stored.into_iter().map(CredentialView::from).collect();
     Ok(HttpResponse::Ok().json(views))
 }
@@ -142,24 +99,7 @@ pub async fn update(
     host: web::Path<String>,
     body: ValidJson<CredentialChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = admin_with_key(&state, &user)?;
-    let change = body.0;
-    let mut errors = ValidationErrors::new();
-    if let Some(username) = &change.username {
-        check_username(&mut errors, username);
-    }
-    if let Some(secret) = &change.secret {
-        check_secret(&mut errors, secret);
-    }
-    errors.into_result(()).map_err(ApiError::Validation)?;
-
-    let username = change.username.as_deref();
-    let updated = state
-        .store
-        .update_registry_credential(key, &host, username, change.secret.as_ref())
-        .await?
-        .ok_or(ApiError::NotFound("credentials for this registry"))?;
-    tracing::info!(registry.host = %updated.host, user.id = %user.id, "registry credentials changed");
+    let updated = registries::change(&state, &user, &host, body.0).await?;
     Ok(HttpResponse::Ok().json(CredentialView::from(updated)))
 }
 
@@ -182,105 +122,6 @@ pub async fn remove(
     user: AuthUser,
     host: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    admin_with_key(&state, &user)?;
-    if !state.store.delete_registry_credential(&host).await? {
-        return Err(ApiError::NotFound("credentials for this registry"));
-    }
-    tracing::info!(registry.host = %host_key(&host), user.id = %user.id, "registry credentials deleted");
+    registries::remove(&state, &user, &host).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The credentials key, once the caller is known to be an admin.
-fn admin_with_key<'a>(
-    state: &'a AppState,
-    user: &AuthUser,
-) -> Result<&'a CredentialsKey, ApiError> {
-    if !user.is_admin {
-        return Err(ApiError::Forbidden(
-            "only admins manage registry credentials",
-        ));
-    }
-    state.credentials_key.as_ref().ok_or_else(|| {
-        ApiError::Unavailable(
-            "credentials key not configured: set FORKLIFT_CREDENTIALS_KEY on the gateway".into(),
-        )
-    })
-}
-
-fn check_host(errors: &mut ValidationErrors, host: &str) {
-    if let Err(e) = check_registry_host(host) {
-        errors.add("host", e.reason());
-    }
-}
-
-fn check_username(errors: &mut ValidationErrors, username: &str) {
-    // Docker sends the user name in HTTP basic auth, where a ':' ends it.
-    let bad_char = username.chars().any(|c| c.is_control() || c == ':');
-    if username.trim().is_empty() || username.len() > MAX_USERNAME || bad_char {
-        errors.add(
-            "username",
-            format!("use 1 to {MAX_USERNAME} characters, without ':' or control characters"),
-        );
-    }
-}
-
-fn check_secret(errors: &mut ValidationErrors, secret: &Secret) {
-    let secret = secret.expose();
-    if secret.is_empty() || secret.len() > MAX_SECRET {
-        // The message never quotes the secret.
-        errors.add("secret", format!("use 1 to {MAX_SECRET} bytes"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(check: impl FnOnce(&mut ValidationErrors)) -> Vec<String> {
-        let mut errors = ValidationErrors::new();
-        check(&mut errors);
-        errors.errors.into_iter().map(|e| e.field).collect()
-    }
-
-    #[test]
-    fn hosts_follow_the_reference_grammar() {
-        for good in [
-            "127.0.0.1:5001",
-            "registry.example.com",
-            "localhost:5000",
-            "docker.io",
-        ] {
-            assert!(fields(|e| check_host(e, good)).is_empty(), "{good}");
-        }
-        for bad in [
-            "",
-            "myregistry",
-            "https://r.example.com",
-            "r.example.com/ns",
-            "r:0",
-        ] {
-            assert_eq!(fields(|e| check_host(e, bad)), ["host"], "{bad}");
-        }
-    }
-
-    #[test]
-    fn user_names_and_secrets_are_bounded() {
-        assert!(fields(|e| check_username(e, "ci-bot")).is_empty());
-        assert_eq!(fields(|e| check_username(e, "a:b")), ["username"]);
-        assert_eq!(fields(|e| check_username(e, " ")), ["username"]);
-        assert!(fields(|e| check_secret(e, &Secret::new("x"))).is_empty());
-        assert_eq!(fields(|e| check_secret(e, &Secret::new(""))), ["secret"]);
-    }
-
-    #[test]
-    fn a_new_credential_never_shows_its_secret() {
-        let form: Result<NewCredential, _> = serde_json::from_str(
-            r#"{"host":"r.example.com","username":"u","secret":"hunter2-hunter2"}"#,
-        );
-        let shown = format!("{form:?}");
-        assert!(
-            shown.contains("r.example.com") && !shown.contains("hunter2"),
-            "{shown}"
-        );
-    }
 }

@@ -22,15 +22,23 @@ pub enum Section {
     Builder,
     Tasks,
     Environments,
+    /// Registry credentials; admins only, so only admins see the link.
+    Registries,
 }
 
 impl Section {
-    const ALL: [(Section, &'static str, &'static str); 4] = [
+    const ALL: [(Section, &'static str, &'static str); 5] = [
         (Section::Summary, "/", "Summary"),
         (Section::Builder, "/builder", "Builder"),
         (Section::Tasks, "/tasks", "Tasks"),
         (Section::Environments, "/environments", "Environments"),
+        (Section::Registries, "/registries", "Registries"),
     ];
+
+    /// Whether the navigation offers this section to `session`'s user.
+    fn shown_to(self, session: &SignedIn) -> bool {
+        self != Section::Registries || session.user.is_admin
+    }
 }
 
 /// A page for a signed-in user. Every htmx request of the page carries the CSRF token.
@@ -47,11 +55,11 @@ pub fn page(session: &SignedIn, active: Section, title: &str, body: Markup) -> M
                     nav aria-label="Main" {
                         ul .nav-links {
                             @for (section, href, label) in Section::ALL {
-                                li {
+                                @if section.shown_to(session) { li {
                                     a href=(href) aria-current=[(section == active).then_some("page")] {
                                         (label)
                                     }
-                                }
+                                } }
                             }
                         }
                     }

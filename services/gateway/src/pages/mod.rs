@@ -1,8 +1,9 @@
 //! Server-rendered pages: maud for the HTML, htmx for the parts that change.
 //!
 //! A page is a view over the same logic as the API: builds go through [`crate::submit`],
-//! accounts through [`crate::api::accounts`], tasks through the store's queries. Every route is
-//! listed in [`crate::routes::pages`].
+//! accounts through [`crate::api::accounts`], registry credentials through
+//! [`crate::registries`], tasks through the store's queries. Every route is listed in
+//! [`crate::routes::pages`].
 
 pub mod auth;
 pub mod builder;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod fields;
 pub mod layout;
 pub mod live_log;
+pub mod registries;
 pub mod session;
 pub mod summary;
 pub mod task;
