@@ -26,13 +26,13 @@ const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 const STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// chromedriver on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         for path in [CHROMIUM, CHROMEDRIVER] {
             assert!(
                 Path::new(path).exists(),
@@ -57,7 +57,7 @@ impl Driver {
 
     /// A headless Chromium session, once chromedriver answers; `javascript: false` turns
     /// scripts off, as some locked-down browsers have them.
-    async fn session(&self, javascript: bool) -> Client {
+    pub(crate) async fn session(&self, javascript: bool) -> Client {
         let mut args = vec![
             "--headless",
             "--no-sandbox",
@@ -98,14 +98,14 @@ impl Drop for Driver {
 }
 
 /// The browser and where its screenshots go.
-struct Browser {
-    client: Client,
-    base: String,
-    shots: PathBuf,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
+    pub(crate) base: String,
+    pub(crate) shots: PathBuf,
 }
 
 impl Browser {
-    async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
@@ -134,29 +134,29 @@ impl Browser {
         }
     }
 
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("save screenshot");
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let field = self.client.find(Locator::Css(css)).await.expect(css);
         field.clear().await.expect("clear");
         field.send_keys(text).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let element = self.client.find(Locator::Css(css)).await.expect(css);
         element.click().await.expect("click");
     }
 
     /// Runs `script` (a function body) in the page and returns its value.
-    async fn eval(&self, script: &str) -> Value {
+    pub(crate) async fn eval(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.expect("script")
     }
 
     /// The text of the first element matching `css`, or "" when there is none.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         let script = format!(
             "const e = document.querySelector({}); return e ? e.textContent : '';",
             json!(css)
@@ -169,7 +169,7 @@ impl Browser {
     }
 
     /// Waits until `check` holds for the text at `css`, and returns that text.
-    async fn wait_text(
+    pub(crate) async fn wait_text(
         &self,
         css: &str,
         timeout: Duration,
@@ -236,7 +236,7 @@ fn options() -> Options {
     }
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));

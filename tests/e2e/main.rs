@@ -16,3 +16,4 @@ mod push;
 mod push_crash;
 mod registry_pages;
 mod specs;
+mod swagger_ui;
