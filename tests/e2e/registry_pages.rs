@@ -3,105 +3,17 @@
 
 use forklift_shared::secrets::CredentialsKey;
 use forklift_shared::store::Store;
-use forklift_tests::{Forklift, Options};
-use reqwest::{redirect, StatusCode};
+use forklift_tests::{Forklift, Options, PageClient};
+use reqwest::StatusCode;
 use uuid::Uuid;
 
 const HOST: &str = "registry.example.com:5000";
 
-/// A browser with a cookie jar that stops at every redirect.
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-}
-
-/// A response as the tests read it.
-struct Answer {
-    status: StatusCode,
-    location: String,
-    content_type: String,
-    body: String,
-}
-
-impl Answer {
-    /// The session's CSRF token, from the first hidden field that carries it.
-    fn token(&self) -> String {
-        let field = r#"name="csrf" value=""#;
-        let from = self.body.find(field).expect("a CSRF field") + field.len();
-        let len = self.body[from..].find('"').expect("the value ends");
-        self.body[from..from + len].to_string()
-    }
-
-    /// The text of the inline error slot of the field with HTML id `id`.
-    fn error_of(&self, id: &str) -> &str {
-        let slot = format!(r#"id="err-{id}""#);
-        let at = self.body.find(&slot).unwrap_or_else(|| panic!("no {slot}"));
-        let from = self.body[at..].find('>').expect("tag end") + at + 1;
-        let to = self.body[from..].find("</p>").expect("slot end") + from;
-        &self.body[from..to]
-    }
-
-    fn is_html(&self) -> bool {
-        self.content_type.starts_with("text/html")
-    }
-}
-
-impl Browser {
-    fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(redirect::Policy::none())
-            .build()
-            .expect("client");
-        Self {
-            base: base.to_string(),
-            http,
-        }
-    }
-
-    async fn read(request: reqwest::RequestBuilder) -> Answer {
-        let response = request.send().await.expect("request");
-        let header = |name| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        Answer {
-            status: response.status(),
-            location: header(reqwest::header::LOCATION),
-            content_type: header(reqwest::header::CONTENT_TYPE),
-            body: response.text().await.expect("body"),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        Self::read(self.http.get(format!("{}{path}", self.base))).await
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
-        Self::read(self.http.post(format!("{}{path}", self.base)).form(form)).await
-    }
-
-    /// Fills in `/login` or `/signup` and expects to be let in.
-    async fn enter(&self, path: &str, username: &str, password: &str) {
-        let token = self.get(path).await.token();
-        let form = [
-            ("csrf", token.as_str()),
-            ("username", username),
-            ("password", password),
-        ];
-        let entered = self.post(path, &form).await;
-        assert_eq!(entered.status, StatusCode::SEE_OTHER, "{}", entered.body);
-    }
-
-    async fn as_admin(fk: &Forklift) -> Self {
-        let browser = Self::new(&fk.base_url);
-        browser.enter("/login", "admin", "admin-password").await;
-        browser
-    }
+/// A page client signed in as the deployment's admin.
+async fn as_admin(fk: &Forklift) -> PageClient {
+    let admin = PageClient::new(&fk.base_url);
+    admin.enter("/login", "admin", "admin-password").await;
+    admin
 }
 
 async fn start(key: Option<CredentialsKey>) -> Forklift {
@@ -139,7 +51,7 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
     let key = CredentialsKey::generate();
     let fk = start(Some(key.clone())).await;
     let store = Store::connect(&fk.database_url).await.expect("store");
-    let admin = Browser::as_admin(&fk).await;
+    let admin = as_admin(&fk).await;
     let first = new_secret();
 
     let summary = admin.get("/").await;
@@ -158,7 +70,7 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
         );
     }
     assert!(empty.body.contains(r#"type="password" name="secret""#));
-    let token = empty.token();
+    let token = empty.csrf();
 
     // Add: the browser is sent back to the page, which lists the row without its secret.
     let form = [
@@ -169,8 +81,8 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
     ];
     let added = admin.post("/registries", &form).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-    assert_eq!(added.location, "/registries?done=added");
-    let listed = admin.get(&added.location).await;
+    assert_eq!(added.location(), "/registries?done=added");
+    let listed = admin.get(added.location()).await;
     assert!(listed.body.contains("The credentials were stored."));
     assert!(listed
         .body
@@ -194,7 +106,7 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
     ];
     let renamed = admin.post("/registries/change", &rename).await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
-    assert_eq!(renamed.location, "/registries?done=changed");
+    assert_eq!(renamed.location(), "/registries?done=changed");
     let login = store.registry_login(&key, HOST).await.expect("login");
     let login = login.expect("stored");
     assert_eq!(
@@ -226,7 +138,7 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
     let gone = [("csrf", token.as_str()), ("host", HOST)];
     let deleted = admin.post("/registries/delete", &gone).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
-    assert_eq!(deleted.location, "/registries?done=deleted");
+    assert_eq!(deleted.location(), "/registries?done=deleted");
     assert!(admin
         .get("/registries")
         .await
@@ -252,8 +164,8 @@ async fn an_admin_adds_changes_and_deletes_credentials_and_never_sees_a_secret()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_forms_say_why_beside_each_field_and_keep_all_but_the_secret() {
     let fk = start(Some(CredentialsKey::generate())).await;
-    let admin = Browser::as_admin(&fk).await;
-    let token = admin.get("/registries").await.token();
+    let admin = as_admin(&fk).await;
+    let token = admin.get("/registries").await.csrf();
     let secret = new_secret();
 
     // The API's rules, each message in its field's slot, the host and user kept as typed.
@@ -337,23 +249,23 @@ async fn only_signed_in_admins_from_our_own_pages_manage_credentials() {
     let fk = start(Some(CredentialsKey::generate())).await;
     let store = Store::connect(&fk.database_url).await.expect("store");
 
-    let stranger = Browser::new(&fk.base_url);
+    let stranger = PageClient::new(&fk.base_url);
     let away = stranger.get("/registries").await;
     assert_eq!(away.status, StatusCode::SEE_OTHER);
-    assert_eq!(away.location, "/login?next=/registries");
+    assert_eq!(away.location(), "/login?next=/registries");
 
     // An ordinary user sees no link and gets an HTML 403, for the page and for its forms.
-    let user = Browser::new(&fk.base_url);
+    let user = PageClient::new(&fk.base_url);
     user.enter("/signup", "wren", "a-long-password").await;
     let summary = user.get("/").await;
     assert!(!summary.body.contains(r#"href="/registries""#));
     let forbidden = user.get("/registries").await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
-    assert!(forbidden.is_html(), "{}", forbidden.content_type);
+    assert!(forbidden.is_html(), "{}", forbidden.header("content-type"));
     assert!(forbidden
         .body
         .contains("only admins manage registry credentials"));
-    let token = summary.token();
+    let token = summary.csrf();
     let form = [
         ("csrf", token.as_str()),
         ("host", HOST),
@@ -367,8 +279,8 @@ async fn only_signed_in_admins_from_our_own_pages_manage_credentials() {
     }
 
     // The admin's own session, but without the token or from another site: refused.
-    let admin = Browser::as_admin(&fk).await;
-    let token = admin.get("/registries").await.token();
+    let admin = as_admin(&fk).await;
+    let token = admin.get("/registries").await.csrf();
     let no_token = [("host", HOST), ("username", "u"), ("secret", "s")];
     let forged = admin.post("/registries", &no_token).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -384,7 +296,7 @@ async fn only_signed_in_admins_from_our_own_pages_manage_credentials() {
             ("secret", "s"),
         ]);
     assert_eq!(
-        Browser::read(cross_site).await.status,
+        PageClient::answer(cross_site).await.status,
         StatusCode::FORBIDDEN
     );
     let stored = store.registry_credentials().await.expect("rows");
@@ -395,7 +307,7 @@ async fn only_signed_in_admins_from_our_own_pages_manage_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_credentials_key_the_page_explains_instead_of_offering_forms() {
     let fk = start(None).await;
-    let admin = Browser::as_admin(&fk).await;
+    let admin = as_admin(&fk).await;
     let page = admin.get("/registries").await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.is_html());

@@ -6,6 +6,7 @@
 //! parallel without seeing each other. A missing service is an error, never a skipped test.
 
 mod client;
+mod page_client;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use client::ApiClient;
+pub use page_client::{Page, PageClient};
 
 /// Signs test tokens; long enough for the gateway's check.
 pub const JWT_SECRET: &str = "forklift-test-secret-forklift-test-secret";
