@@ -26,6 +26,15 @@ case "${1:-}" in
     ;;
 esac
 
+# The builder and registry service finish their work in flight within FORKLIFT_SHUTDOWN_GRACE_SECS
+# (set in <data>/forklift.env, default 30) after SIGTERM; they get that long plus 10 s.
+grace=30
+if [[ -f "$DATA_DIR/forklift.env" ]]; then
+    # shellcheck source=/dev/null
+    grace="$(. "$DATA_DIR/forklift.env" && echo "${FORKLIFT_SHUTDOWN_GRACE_SECS:-30}")"
+fi
+wait_secs=$((grace + 10))
+
 # The gateway goes first so no new request arrives while the others stop.
 for name in forklift-gateway forklift-builder forklift-registry forklift-inventory; do
     pidfile="$RUN_DIR/$name.pid"
@@ -35,12 +44,12 @@ for name in forklift-gateway forklift-builder forklift-registry forklift-invento
         tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$name"; then
         log "$name: stopping pid $pid"
         kill -TERM "$pid"
-        for _ in $(seq 1 40); do
+        for _ in $(seq 1 $((wait_secs * 2))); do
             pid_running "$pid" || break
             sleep 0.5
         done
         if pid_running "$pid"; then
-            log "$name: still running after 20 s, sending SIGKILL"
+            log "$name: still running after $wait_secs s, sending SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi

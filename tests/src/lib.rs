@@ -215,8 +215,13 @@ impl Forklift {
                 credentials_key: self.options.credentials_key.clone(),
                 insecure_registries: self.insecure_registries()?,
             },
+            shutdown_grace: Duration::from_secs(30),
         };
-        self.builder = Some(tokio::spawn(forklift_builder::run(config, listener)));
+        self.builder = Some(tokio::spawn(forklift_builder::run(
+            config,
+            listener,
+            std::future::pending(),
+        )));
         Ok(())
     }
 
@@ -234,8 +239,13 @@ impl Forklift {
             ack_wait: self.options.registry_ack_wait,
             retry: self.options.push_retry,
             push_timeout: Duration::from_secs(600),
+            shutdown_grace: Duration::from_secs(30),
         };
-        self.registry = Some(tokio::spawn(forklift_registry::run(config, listener)));
+        self.registry = Some(tokio::spawn(forklift_registry::run(
+            config,
+            listener,
+            std::future::pending(),
+        )));
         let http = reqwest::Client::new();
         for _ in 0..200 {
             if let Some(stopped) = self.registry.take_if(|r| r.is_finished()) {

@@ -38,6 +38,9 @@ pub struct Config {
     /// `FORKLIFT_DATABASE_URL`, `FORKLIFT_CREDENTIALS_KEY` and `FORKLIFT_INSECURE_REGISTRIES`,
     /// for pulling private source images, see [`RegistryAccess`].
     pub registries: RegistryAccess,
+    /// `FORKLIFT_SHUTDOWN_GRACE_SECS`, default 30: on SIGTERM the builder takes no new request
+    /// and gives the builds in flight this long to finish; the rest go to another builder.
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -53,6 +56,10 @@ impl Config {
             check_timeout: seconds("FORKLIFT_CHECK_TIMEOUT_SECS", 120)?,
             settings: config::build_settings_from_env()?,
             registries: registry_access()?,
+            shutdown_grace: Duration::from_secs(config::parsed_or(
+                "FORKLIFT_SHUTDOWN_GRACE_SECS",
+                30,
+            )?),
         })
     }
 }

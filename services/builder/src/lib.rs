@@ -64,11 +64,17 @@ fn check_settings(settings: &BuildSettings) -> anyhow::Result<()> {
     docker::check_build_args(&build_args).context("the build settings cannot work")
 }
 
-/// Runs the builder until it fails: the health server on `listener` and the build consumer.
+/// Runs the builder until it fails or `stop` completes: the health server on `listener` and
+/// the build consumer.
 ///
-/// Dropping (aborting) the returned future stops everything at once, leaving the requests in
-/// flight unacknowledged, as a crash would.
-pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+/// Once `stop` completes no new request is taken, and the builds in flight get `shutdown_grace`
+/// to finish. Dropping (aborting) the returned future stops everything at once, leaving the
+/// requests in flight unacknowledged, as a crash would.
+pub async fn run(
+    config: Config,
+    listener: std::net::TcpListener,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     check_settings(&config.settings)?;
     let docker = docker::connect().await?;
     match docker::remove_abandoned(&docker).await {
@@ -85,6 +91,7 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         what: "build request",
         ack_wait: config.ack_wait,
         concurrency: config.concurrency,
+        shutdown_grace: config.shutdown_grace,
     };
     let consumer = queue.consumer(&bus).await?;
     let builder = Arc::new(Builder {
@@ -115,5 +122,10 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         let builder = builder.clone();
         async move { builder.handle(message).await }
     };
-    health::serve_while(listener, dependencies, queue.consume(consumer, handle)).await
+    health::serve_while(
+        listener,
+        dependencies,
+        queue.consume(consumer, handle, stop),
+    )
+    .await
 }

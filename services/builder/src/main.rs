@@ -25,5 +25,10 @@ async fn start() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(http.addr = %addr, "health endpoints listening");
 
-    forklift_builder::run(config, listener).await
+    forklift_builder::run(
+        config,
+        listener,
+        forklift_shared::service::work_queue::stop_signal(),
+    )
+    .await
 }

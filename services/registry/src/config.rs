@@ -40,6 +40,9 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// `FORKLIFT_PUSH_TIMEOUT_SECS`, default 3600: longest one try of a push may take.
     pub push_timeout: Duration,
+    /// `FORKLIFT_SHUTDOWN_GRACE_SECS`, default 30: on SIGTERM the service takes no new request
+    /// and gives the pushes in flight this long to finish; the rest go to another instance.
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -69,6 +72,10 @@ impl Config {
             push_timeout: Duration::from_secs(config::at_least_one(
                 "FORKLIFT_PUSH_TIMEOUT_SECS",
                 3600,
+            )?),
+            shutdown_grace: Duration::from_secs(config::parsed_or(
+                "FORKLIFT_SHUTDOWN_GRACE_SECS",
+                30,
             )?),
         })
     }

@@ -47,11 +47,17 @@ pub(crate) struct Service {
     pub(crate) deliveries: DeliveryCounter,
 }
 
-/// Runs the service until it fails: the health server on `listener` and the push consumer.
+/// Runs the service until it fails or `stop` completes: the health server on `listener` and
+/// the push consumer.
 ///
-/// Dropping (aborting) the returned future stops everything at once, leaving the requests in
-/// flight unacknowledged, as a crash would.
-pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Result<()> {
+/// Once `stop` completes no new request is taken, and the pushes in flight get `shutdown_grace`
+/// to finish. Dropping (aborting) the returned future stops everything at once, leaving the
+/// requests in flight unacknowledged, as a crash would.
+pub async fn run(
+    config: Config,
+    listener: std::net::TcpListener,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let docker = docker::connect().await?;
     let bus = Bus::connect(&config.nats).await?;
     let logins = Logins::connect(&config.database_url, config.credentials_key.as_ref()).await?;
@@ -67,6 +73,7 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         what: "push request",
         ack_wait: config.ack_wait,
         concurrency: config.concurrency,
+        shutdown_grace: config.shutdown_grace,
     };
     let consumer = queue.consumer(&bus).await?;
     let deliveries = DeliveryCounter::open(&bus).await?;
@@ -91,5 +98,10 @@ pub async fn run(config: Config, listener: std::net::TcpListener) -> anyhow::Res
         let service = service.clone();
         async move { service.handle(message).await }
     };
-    health::serve_while(listener, dependencies, queue.consume(consumer, handle)).await
+    health::serve_while(
+        listener,
+        dependencies,
+        queue.consume(consumer, handle, stop),
+    )
+    .await
 }

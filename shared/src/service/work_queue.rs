@@ -39,6 +39,9 @@ pub struct WorkQueue {
     pub ack_wait: Duration,
     /// Requests one instance works on at once.
     pub concurrency: usize,
+    /// How long work in flight may go on once the instance is asked to stop; what is still
+    /// running then is left unacknowledged for another instance.
+    pub shutdown_grace: Duration,
 }
 
 impl WorkQueue {
@@ -70,23 +73,40 @@ impl WorkQueue {
             .with_context(|| format!("cannot create the {} consumer", self.what))
     }
 
-    /// Hands up to `concurrency` requests at once to `handle`, forever. Work in flight is
+    /// Hands up to `concurrency` requests at once to `handle` until `stop` completes, then lets
+    /// the work in flight finish within [`WorkQueue::shutdown_grace`]. Work in flight is also
     /// dropped with the returned future, its requests left unacknowledged for another
     /// instance, as a crash would.
-    pub async fn consume<H, F>(&self, consumer: PullConsumer, handle: H) -> anyhow::Result<()>
+    pub async fn consume<H, F, S>(
+        &self,
+        consumer: PullConsumer,
+        handle: H,
+        stop: S,
+    ) -> anyhow::Result<()>
     where
         H: Fn(Message) -> F,
         F: Future<Output = ()> + Send + 'static,
+        S: Future<Output = ()>,
     {
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut running = JoinSet::new();
+        let mut stop = std::pin::pin!(stop);
 
         loop {
             // Only pull what can start now: a pulled message waits under JetStream's ack timer.
-            let permit = permits.clone().acquire_owned().await?;
+            let permit = tokio::select! {
+                () = &mut stop => break,
+                permit = permits.clone().acquire_owned() => permit?,
+            };
             while running.try_join_next().is_some() {}
 
-            let Some(message) = self.next_message(&consumer).await else {
+            // A pull cut short may have had a request on its way: it waits out its ack timer
+            // and goes to another instance.
+            let next = tokio::select! {
+                () = &mut stop => break,
+                next = self.next_message(&consumer) => next,
+            };
+            let Some(message) = next else {
                 continue;
             };
             let work = handle(message);
@@ -94,6 +114,29 @@ impl WorkQueue {
                 work.await;
                 drop(permit);
             });
+        }
+        self.drain(running).await;
+        Ok(())
+    }
+
+    /// Waits for the work in flight, at most [`WorkQueue::shutdown_grace`].
+    async fn drain(&self, mut running: JoinSet<()>) {
+        let in_flight = running.len();
+        tracing::info!(
+            in_flight,
+            grace_secs = self.shutdown_grace.as_secs(),
+            "stopping: no more {}s taken",
+            self.what
+        );
+        let finished = tokio::time::timeout(self.shutdown_grace, async {
+            while running.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            tracing::warn!(
+                left = running.len(),
+                "stopping with work in flight; its requests go to another instance"
+            );
         }
     }
 
@@ -123,6 +166,23 @@ impl WorkQueue {
     /// How often work on a request reports progress: three times per ack wait.
     pub fn progress_period(&self) -> Duration {
         (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD)
+    }
+}
+
+/// Completes when the process is asked to stop (SIGTERM, or SIGINT from a terminal).
+pub async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let (Ok(mut term), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::warn!("cannot watch for stop signals; a stop will drop the work in flight");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = interrupt.recv() => tracing::info!("SIGINT received"),
     }
 }
 

@@ -428,7 +428,7 @@ async fn a_ca_bundle_too_large_for_docker_stops_start_up() {
 
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        forklift_builder::run(config, listener),
+        forklift_builder::run(config, listener, std::future::pending()),
     )
     .await
     .expect("start-up fails at once");
@@ -558,5 +558,55 @@ async fn a_rebuild_of_the_same_image_reuses_its_detection_and_checks() {
         !second.contains("forklift-check-ok: "),
         "no check container ran: {second}"
     );
+    harness.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_builder_finishes_its_build_and_takes_no_more() {
+    let mut harness = Harness::new().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the health port");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let builder = tokio::spawn(forklift_builder::run(
+        harness.config(),
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let mut spec = app_spec();
+    // Long enough to be stopped in the middle of.
+    spec.packages = PackagesSpec {
+        apt: vec!["jq".into()],
+        ..Default::default()
+    };
+    let target = spec.target_image.clone();
+
+    let task = harness.request(spec).await;
+    let under_way = harness.wait_for(task, |e| !e.logs.is_empty()).await;
+    assert!(
+        under_way.finished().is_none(),
+        "stopped in the middle of the build"
+    );
+    stop.send(()).expect("the builder is listening");
+    let late = harness.request(app_spec()).await;
+    let finished = tokio::time::timeout(Duration::from_secs(300), builder)
+        .await
+        .expect("the builder stops within its grace period")
+        .expect("the builder task");
+    let events = harness.wait_until_finished(task).await;
+    remove_after(&harness, &target, &events).await;
+
+    assert!(finished.is_ok(), "a stop is not a failure: {finished:?}");
+    assert_eq!(
+        statuses(&events),
+        [(TaskStatus::Running, 1), (TaskStatus::Completed, 1)],
+        "the build in flight finished in the same attempt: {:#?}",
+        events.statuses
+    );
+    // The request that came after the stop waits in the queue for another builder.
+    let late_events = harness
+        .events_when_quiet(late, Duration::from_secs(1))
+        .await;
+    assert!(late_events.is_none(), "{late_events:#?}");
     harness.finish().await;
 }

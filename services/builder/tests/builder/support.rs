@@ -160,6 +160,7 @@ impl Harness {
                 insecure_registries: registry().parse().expect("the test registry's address"),
                 ..Default::default()
             },
+            shutdown_grace: Duration::from_secs(60),
         }
     }
 
@@ -167,8 +168,11 @@ impl Harness {
     pub fn start_builder(&mut self, config: Config) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the health port");
         self.health_addr = listener.local_addr().ok();
-        self.builders
-            .push(tokio::spawn(forklift_builder::run(config, listener)));
+        self.builders.push(tokio::spawn(forklift_builder::run(
+            config,
+            listener,
+            std::future::pending(),
+        )));
     }
 
     /// Kills the running builders mid-work, as a crash would.
@@ -243,6 +247,14 @@ impl Harness {
             .flatten()
             .expect("a push request");
         serde_json::from_slice(&message.payload).expect("a push request's JSON")
+    }
+
+    /// What was seen of `task` once no event came for `quiet`; `None` when nothing was.
+    pub async fn events_when_quiet(&mut self, task: Uuid, quiet: Duration) -> Option<TaskEvents> {
+        while let Ok(Some(message)) = tokio::time::timeout(quiet, self.events.next()).await {
+            self.record(&message);
+        }
+        self.seen.get(&task).cloned()
     }
 
     /// Reads events until `task` has a terminal status.
