@@ -1,44 +1,28 @@
 //! Handling one delivery of a build request, from decoding it to acknowledging it.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::BuildRequest;
 use forklift_shared::service::task_log::TaskLog;
-use forklift_shared::service::work_queue::{keep_alive, settle};
+use forklift_shared::service::work_queue::{keep_alive, settle, RETRY_DELAY};
 use tracing::Instrument as _;
 
 use crate::attempt::Attempt;
 use crate::report::Reporter;
 use crate::Builder;
 
-/// How long JetStream holds back a request this builder could not report on, before another
-/// try. NATS trouble is usually a restart; retrying at once would likely fail again.
-const RETRY_DELAY: Duration = Duration::from_secs(10);
-
 impl Builder {
     /// Builds what `message` asks for and acknowledges it once every event about it is stored.
     pub(crate) async fn handle(&self, message: Message) {
-        let request: BuildRequest = match serde_json::from_slice(&message.payload) {
-            Ok(request) => request,
-            Err(e) => {
-                tracing::error!(nats.subject = %message.subject, error = %e, "dropping an undecodable build request");
-                settle(&message, AckKind::Term).await;
-                return;
-            }
-        };
-        let attempt = match self
+        let key_of = |r: &BuildRequest| format!("build.{}", r.task_id);
+        let Some((request, attempt)) = self
             .deliveries
-            .next(&format!("build.{}", request.task_id))
+            .receive(&message, "build request", key_of)
             .await
-        {
-            Ok(attempt) => attempt,
-            Err(e) => {
-                tracing::error!(task.id = %request.task_id, error = format!("{e:#}"), "cannot count the deliveries of a build request; it will be retried");
-                settle(&message, AckKind::Nak(Some(RETRY_DELAY))).await;
-                return;
-            }
+        else {
+            return;
         };
 
         let span =

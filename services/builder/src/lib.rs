@@ -25,8 +25,9 @@ use anyhow::Context as _;
 use forklift_shared::bus::Bus;
 use forklift_shared::distro::BaseDistro;
 use forklift_shared::dockerfile::BuildSettings;
+use forklift_shared::service::deliveries::DeliveryCounter;
 use forklift_shared::service::health;
-use forklift_shared::service::work_queue::{DeliveryCounter, WorkQueue};
+use forklift_shared::service::work_queue::WorkQueue;
 
 pub use config::Config;
 pub use credentials::RegistryAccess;

@@ -1,11 +1,17 @@
-use anyhow::Context;
+//! The `forklift-inventory` binary: reads its configuration and runs the inventory service.
+
+use std::process::ExitCode;
+
+use forklift_inventory::Config;
+use forklift_shared::service::process;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    forklift_shared::telemetry::init("inventory");
-    let config = forklift_inventory::Config::from_env()?;
-    let listener = std::net::TcpListener::bind(config.addr)
-        .with_context(|| format!("cannot listen on {}", config.addr))?;
-    tracing::info!(addr = %config.addr, "inventory service listening");
-    forklift_inventory::run(config, listener).await
+async fn main() -> ExitCode {
+    process::serve(
+        "inventory",
+        Config::from_env(),
+        |c| c.addr,
+        forklift_inventory::run,
+    )
+    .await
 }

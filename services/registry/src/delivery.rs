@@ -1,11 +1,9 @@
 //! Handling one delivery of a push request, from decoding it to acknowledging it.
 
-use std::time::Duration;
-
 use async_nats::jetstream::{AckKind, Message};
 use forklift_shared::bus::BusError;
 use forklift_shared::events::PushRequest;
-use forklift_shared::service::work_queue::{keep_alive, settle};
+use forklift_shared::service::work_queue::{keep_alive, settle, RETRY_DELAY};
 use tracing::Instrument as _;
 
 use crate::report::Reporter;
@@ -14,29 +12,17 @@ use crate::Service;
 /// Deliveries of one request before the task is failed: each was cut short by a stopped
 /// registry service, and one that stops every time would otherwise loop forever.
 const MAX_DELIVERIES: u32 = 3;
-/// How long JetStream holds back a request this service could not report on. NATS trouble is
-/// usually a restart; retrying at once would likely fail again.
-const RETRY_DELAY: Duration = Duration::from_secs(10);
 
 impl Service {
     /// Pushes what `message` asks for and acknowledges it once every event about it is stored.
     pub(crate) async fn handle(&self, message: Message) {
-        let request: PushRequest = match serde_json::from_slice(&message.payload) {
-            Ok(request) => request,
-            Err(e) => {
-                tracing::error!(nats.subject = %message.subject, error = %e, "dropping an undecodable push request");
-                settle(&message, AckKind::Term).await;
-                return;
-            }
-        };
-        let key = format!("push.{}.{}", request.task_id, request.attempt);
-        let delivery = match self.deliveries.next(&key).await {
-            Ok(delivery) => delivery,
-            Err(e) => {
-                tracing::error!(task.id = %request.task_id, error = format!("{e:#}"), "cannot count the deliveries of a push request; it will be retried");
-                settle(&message, AckKind::Nak(Some(RETRY_DELAY))).await;
-                return;
-            }
+        let key_of = |r: &PushRequest| format!("push.{}.{}", r.task_id, r.attempt);
+        let Some((request, delivery)) = self
+            .deliveries
+            .receive(&message, "push request", key_of)
+            .await
+        else {
+            return;
         };
 
         let span = tracing::info_span!(

@@ -22,11 +22,12 @@ use std::time::Duration;
 
 use bollard::Docker;
 use forklift_shared::bus::Bus;
+use forklift_shared::service::deliveries::DeliveryCounter;
 use forklift_shared::service::docker;
 use forklift_shared::service::health;
 use forklift_shared::service::insecure::InsecureRegistries;
 use forklift_shared::service::logins::Logins;
-use forklift_shared::service::work_queue::{DeliveryCounter, WorkQueue};
+use forklift_shared::service::work_queue::WorkQueue;
 
 pub use config::Config;
 pub use retry::RetryPolicy;

@@ -21,6 +21,9 @@ use crate::bus::Bus;
 const PULL_EXPIRY: Duration = Duration::from_secs(30);
 /// Pause after NATS refused a pull, so a broken connection is not hammered.
 const RETRY_PAUSE: Duration = Duration::from_secs(1);
+/// How long JetStream holds back a request that could not be counted or reported on, before
+/// another try. NATS trouble is usually a restart; retrying at once would likely fail again.
+pub const RETRY_DELAY: Duration = Duration::from_secs(10);
 /// Shortest pause between progress reports, whatever the configured ack wait.
 const MIN_PROGRESS_PERIOD: Duration = Duration::from_millis(100);
 
@@ -166,102 +169,6 @@ impl WorkQueue {
     /// How often work on a request reports progress: three times per ack wait.
     pub fn progress_period(&self) -> Duration {
         (self.ack_wait / 3).max(MIN_PROGRESS_PERIOD)
-    }
-}
-
-/// Completes when the process is asked to stop (SIGTERM, or SIGINT from a terminal).
-pub async fn stop_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-
-    let (Ok(mut term), Ok(mut interrupt)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::warn!("cannot watch for stop signals; a stop will drop the work in flight");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received"),
-        _ = interrupt.recv() => tracing::info!("SIGINT received"),
-    }
-}
-
-/// How long a delivery count is kept: far longer than any request waits in a work queue.
-const DELIVERY_COUNT_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Counts the deliveries of each request in a JetStream key-value bucket.
-///
-/// JetStream's own count (`delivered` in a message's metadata) cannot be trusted for this: the
-/// NATS server 2.9 that Debian ships was seen handing a request on as a first delivery again
-/// after the instance working on it died. The count numbers attempts and log lines, and a
-/// request that kills every instance must end, so it is kept here, changed only by
-/// compare-and-set, and survives any instance.
-#[derive(Clone)]
-pub struct DeliveryCounter {
-    bucket: async_nats::jetstream::kv::Store,
-}
-
-impl DeliveryCounter {
-    /// Opens the deployment's bucket, creating it on first use.
-    pub async fn open(bus: &Bus) -> anyhow::Result<Self> {
-        use async_nats::jetstream::stream::{Config, DiscardPolicy};
-
-        let name = bus.subjects.deliveries_bucket();
-        // The bucket's stream is made here, the way key-value buckets are laid out, because
-        // async-nats's own `create_key_value` first reads account details in a shape the NATS
-        // 2.9 server does not answer with.
-        bus.jetstream
-            .get_or_create_stream(Config {
-                name: format!("KV_{name}"),
-                description: Some("Forklift: deliveries of each build and push request".into()),
-                subjects: vec![format!("$KV.{name}.>")],
-                max_messages_per_subject: 1,
-                max_age: DELIVERY_COUNT_MAX_AGE,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: DiscardPolicy::New,
-                ..Default::default()
-            })
-            .await
-            .with_context(|| format!("cannot create the key-value bucket {name}"))?;
-        let bucket = bus
-            .jetstream
-            .get_key_value(name.clone())
-            .await
-            .with_context(|| format!("cannot open the key-value bucket {name}"))?;
-        Ok(Self { bucket })
-    }
-
-    /// Counts one more delivery of the request known as `key` and returns the count, from 1.
-    pub async fn next(&self, key: &str) -> anyhow::Result<u32> {
-        use async_nats::jetstream::kv::{CreateErrorKind, UpdateErrorKind};
-
-        // Two instances never hold one request at once, but a retried call may race itself.
-        for _ in 0..10 {
-            let Some(entry) = self.bucket.entry(key).await? else {
-                match self.bucket.create(key, "1".into()).await {
-                    Ok(_) => return Ok(1),
-                    Err(e) if e.kind() == CreateErrorKind::AlreadyExists => continue,
-                    Err(e) => return Err(e.into()),
-                }
-            };
-            let count = std::str::from_utf8(&entry.value)
-                .ok()
-                .and_then(|v| v.parse::<u32>().ok())
-                .unwrap_or(0)
-                .saturating_add(1);
-            match self
-                .bucket
-                .update(key, count.to_string().into(), entry.revision)
-                .await
-            {
-                Ok(_) => return Ok(count),
-                Err(e) if e.kind() == UpdateErrorKind::WrongLastRevision => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        anyhow::bail!("cannot count the deliveries of {key}: the count kept changing")
     }
 }
 

@@ -62,9 +62,13 @@ pub async fn logs(
     if !wants_events {
         return Ok(whole_log(state.store.clone(), task.id));
     }
-    let after = last_event_id(&req).or(query.after).unwrap_or(0);
-    let live = follow(state.store.clone(), task.id, after, RawLines);
-    Ok(live.respond_to(&req).map_into_boxed_body())
+    Ok(live_events(
+        &req,
+        state.store.clone(),
+        task.id,
+        query.after,
+        RawLines,
+    ))
 }
 
 /// How live events are written: the API sends lines as they are, the pages send HTML.
@@ -99,7 +103,7 @@ impl LiveFormat for RawLines {
 }
 
 /// The line id a reconnecting `EventSource` resumes after (its `Last-Event-ID` header).
-pub fn last_event_id(req: &HttpRequest) -> Option<i64> {
+fn last_event_id(req: &HttpRequest) -> Option<i64> {
     req.headers()
         .get("Last-Event-ID")?
         .to_str()
@@ -130,8 +134,23 @@ fn whole_log(store: Store, task: Uuid) -> HttpResponse {
         .streaming(pages)
 }
 
+/// The live event stream answering `req`, resumed after the line its `Last-Event-ID` names
+/// (a reconnecting browser's), else after `after` (a fresh connection's), else from the start.
+pub fn live_events(
+    req: &HttpRequest,
+    store: Store,
+    task: Uuid,
+    after: Option<i64>,
+    format: impl LiveFormat,
+) -> HttpResponse {
+    let after = last_event_id(req).or(after).unwrap_or(0);
+    follow(store, task, after, format)
+        .respond_to(req)
+        .map_into_boxed_body()
+}
+
 /// Live lines after `after`, until the task finished and its log was sent, written by `format`.
-pub fn follow(store: Store, task: Uuid, after: i64, format: impl LiveFormat) -> impl Responder {
+fn follow(store: Store, task: Uuid, after: i64, format: impl LiveFormat) -> impl Responder {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         if let Err(e) = feed(store, task, after, format, tx).await {

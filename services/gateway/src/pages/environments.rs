@@ -53,7 +53,7 @@ pub async fn page(
 }
 
 /// Which task built each image Forklift recorded, by image id.
-pub async fn built_by(state: &AppState) -> Result<HashMap<String, Option<Uuid>>, PageError> {
+async fn built_by(state: &AppState) -> Result<HashMap<String, Option<Uuid>>, PageError> {
     let records = state.store.images(RECORDED_IMAGES).await?;
     Ok(records
         .into_iter()
@@ -61,14 +61,22 @@ pub async fn built_by(state: &AppState) -> Result<HashMap<String, Option<Uuid>>,
         .collect())
 }
 
+/// The Docker host's images and which task built each; `Err` is the notice that says why they
+/// cannot be shown, for the panel to show instead.
+pub async fn host_images(
+    state: &AppState,
+) -> Result<(Vec<HostImage>, HashMap<String, Option<Uuid>>), Markup> {
+    let images = docker_host::images(state.docker.as_ref())
+        .await
+        .map_err(|message| html! { p .notice .notice-error role="alert" { (message) } })?;
+    let built = built_by(state).await.map_err(|e| notice(&e))?;
+    Ok((images, built))
+}
+
 async fn images_panel(state: &AppState) -> Markup {
-    let images = match docker_host::images(state.docker.as_ref()).await {
-        Ok(images) => images,
-        Err(message) => return html! { p .notice .notice-error role="alert" { (message) } },
-    };
-    let built = match built_by(state).await {
-        Ok(built) => built,
-        Err(e) => return notice(&e),
+    let (images, built) = match host_images(state).await {
+        Ok(found) => found,
+        Err(notice) => return notice,
     };
     html! {
         div .table-wrap {

@@ -5,7 +5,7 @@
 //! Events: `log` (one line, id = line id), `progress` (the step bar, after each `Step N/M`
 //! line), `status` (the status badge) and `end` (the outcome; the page then closes the stream).
 
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_lab::sse;
 use forklift_shared::events::TaskStatus;
 use forklift_shared::store::LogLine;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::error::PageError;
 use super::session::SignedIn;
 use super::tasks::badge;
-use crate::api::logs::{follow, last_event_id, LiveFormat};
+use crate::api::logs::{live_events, LiveFormat};
 use crate::api::tasks::visible_task;
 use crate::state::AppState;
 
@@ -34,10 +34,8 @@ pub async fn stream(
     query: web::Query<LiveQuery>,
 ) -> Result<HttpResponse, PageError> {
     let task = visible_task(&state, &session.user, &id).await?;
-    // The browser's own reconnect sends Last-Event-ID; a fresh connection says `after`.
-    let after = last_event_id(&req).or(query.after).unwrap_or(0);
-    let live = follow(state.store.clone(), task.id, after, HtmlLines);
-    Ok(live.respond_to(&req).map_into_boxed_body())
+    let store = state.store.clone();
+    Ok(live_events(&req, store, task.id, query.after, HtmlLines))
 }
 
 /// Writes live events as the fragments the task page swaps in.

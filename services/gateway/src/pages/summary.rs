@@ -3,11 +3,11 @@
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 
-use super::environments::{built_by, image_size, when};
+use super::chart;
+use super::environments::{host_images, image_size, when};
 use super::error::{notice, PageError};
 use super::layout::{self, Section};
 use super::session::SignedIn;
-use super::{chart, docker_host};
 use crate::auth::AuthUser;
 use crate::state::AppState;
 
@@ -81,13 +81,9 @@ async fn chart_panel(state: &AppState, user: &AuthUser) -> Markup {
 
 /// The newest images on the host, those Forklift built marked.
 async fn images_panel(state: &AppState) -> Markup {
-    let images = match docker_host::images(state.docker.as_ref()).await {
-        Ok(images) => images,
-        Err(message) => return html! { p .notice .notice-error role="alert" { (message) } },
-    };
-    let built = match built_by(state).await {
-        Ok(built) => built,
-        Err(e) => return notice(&e),
+    let (images, built) = match host_images(state).await {
+        Ok(found) => found,
+        Err(notice) => return notice,
     };
     html! {
         @if images.is_empty() { p .empty { "No images on the Docker host yet." } }
