@@ -2,75 +2,21 @@
 
 use std::time::Duration;
 
+use forklift_tests::sse::{self, SseEvent};
 use forklift_tests::{ApiClient, Forklift};
-use futures::StreamExt;
 use serde_json::json;
 
 use crate::specs;
-
-/// One server-sent event.
-#[derive(Debug, Default, Clone)]
-struct Event {
-    id: Option<i64>,
-    kind: String,
-    data: String,
-}
 
 /// Reads events from `GET /logs` until `stop` says so or the stream ends.
 async fn read_events(
     client: &ApiClient,
     task: &str,
     last_id: Option<i64>,
-    stop: impl Fn(&[Event]) -> bool,
-) -> Vec<Event> {
-    let mut request = client
-        .get(&format!("/build/tasks/{task}/logs"))
-        .header("Accept", "text/event-stream");
-    if let Some(id) = last_id {
-        request = request.header("Last-Event-ID", id.to_string());
-    }
-    let response = request.send().await.expect("connect");
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        content_type.starts_with("text/event-stream"),
-        "{content_type}"
-    );
-
-    let mut body = response.bytes_stream();
-    let mut buffer = String::new();
-    let mut events: Vec<Event> = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
-    while let Ok(Some(chunk)) = tokio::time::timeout_at(deadline, body.next()).await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            if let Some(event) = parse(&block) {
-                events.push(event);
-            }
-        }
-        if stop(&events) {
-            break;
-        }
-    }
-    events
-}
-
-fn parse(block: &str) -> Option<Event> {
-    let mut event = Event::default();
-    for line in block.lines() {
-        if let Some(v) = line.strip_prefix("id: ") {
-            event.id = v.parse().ok();
-        } else if let Some(v) = line.strip_prefix("event: ") {
-            event.kind = v.to_string();
-        } else if let Some(v) = line.strip_prefix("data: ") {
-            event.data = v.to_string();
-        }
-    }
-    (!event.kind.is_empty()).then_some(event)
+    stop: impl Fn(&[SseEvent]) -> bool,
+) -> Vec<SseEvent> {
+    let request = client.get(&format!("/build/tasks/{task}/logs"));
+    sse::read_events(request, last_id, Duration::from_secs(300), stop).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +31,7 @@ async fn live_log_resumes_after_a_dropped_connection_without_loss_or_repeats() {
         .to_string();
     let task = user.submit(&spec).await.expect("submit");
 
-    let logs = |events: &[Event]| events.iter().filter(|e| e.kind == "log").count();
+    let logs = |events: &[SseEvent]| events.iter().filter(|e| e.kind == "log").count();
     let first = read_events(&user, &task, None, |events| logs(events) >= 5).await;
     let last_id = first
         .iter()

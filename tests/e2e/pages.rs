@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use forklift_shared::events::{LogEvent, StatusEvent, TaskStatus};
 use forklift_shared::store::Store;
+use forklift_tests::sse::{self, SseEvent as Event};
 use forklift_tests::{Forklift, Options, PageClient};
-use futures::StreamExt;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 
@@ -25,6 +25,32 @@ fn valid_form<'a>(fk: &'a Forklift, target: &'a str) -> Vec<(&'a str, &'a str)> 
         ("envs-0-value", "<hello & welcome>"),
         ("apt", "jq\ncurl"),
     ]
+}
+
+/// A deployment without a builder, and a page client signed up on it as `name`.
+async fn signed_up(name: &str) -> (Forklift, PageClient) {
+    let fk = Forklift::start_with(without_builder())
+        .await
+        .expect("start");
+    let browser = PageClient::new(&fk.base_url);
+    browser.sign_up(name).await;
+    (fk, browser)
+}
+
+/// Submits the valid builder form for `target` as `browser`; returns the new task's id.
+async fn submit_build(browser: &PageClient, fk: &Forklift, target: &str) -> String {
+    let token = browser.get("/builder").await.csrf();
+    let mut submit = valid_form(fk, target);
+    submit.extend([("action", "submit"), ("csrf", &token)]);
+    let submitted = browser.post("/builder", &submit).await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.body
+    );
+    let location = submitted.location();
+    location.trim_start_matches("/tasks/").to_string()
 }
 
 fn without_builder() -> Options {
@@ -170,11 +196,7 @@ async fn sign_up_log_in_and_log_out_with_a_protected_session_cookie() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_builder_previews_validates_inline_downloads_and_submits() {
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("noa").await;
+    let (fk, browser) = signed_up("noa").await;
 
     let builder = browser.get("/builder").await;
     assert_eq!(builder.status, StatusCode::OK);
@@ -351,21 +373,10 @@ async fn the_builder_previews_validates_inline_downloads_and_submits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summary_tasks_task_and_environment_pages_render_their_content() {
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("oli").await;
-    let token = browser.get("/builder").await.csrf();
+    let (fk, browser) = signed_up("oli").await;
     let target = "forklift-pages/tasks:2.0-debian12";
-    let mut submit = valid_form(&fk, target);
-    submit.extend([("action", "submit"), ("csrf", &token)]);
-    let location = browser
-        .post("/builder", &submit)
-        .await
-        .header("location")
-        .to_string();
-    let task_id = location.trim_start_matches("/tasks/").to_string();
+    let task_id = submit_build(&browser, &fk, target).await;
+    let location = format!("/tasks/{task_id}");
 
     let fresh = crate::docker::fresh_image(&fk.env.base_image);
     let summary = browser.get("/").await;
@@ -479,20 +490,10 @@ async fn summary_tasks_task_and_environment_pages_render_their_content() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_task_page_streams_html_lines_and_resumes_without_loss_or_repeats() {
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("rae").await;
-    let token = browser.get("/builder").await.csrf();
-    let mut submit = valid_form(&fk, "forklift-pages/live:1.0-debian12");
-    submit.extend([("action", "submit"), ("csrf", &token)]);
-    let location = browser
-        .post("/builder", &submit)
-        .await
-        .header("location")
-        .to_string();
-    let task: uuid::Uuid = location.trim_start_matches("/tasks/").parse().expect("id");
+    let (fk, browser) = signed_up("rae").await;
+    let task_id = submit_build(&browser, &fk, "forklift-pages/live:1.0-debian12").await;
+    let task: uuid::Uuid = task_id.parse().expect("id");
+    let location = format!("/tasks/{task_id}");
 
     // Play the builder's part through the store, as the inventory service would.
     let store = Store::connect(&fk.database_url).await.expect("store");
@@ -590,11 +591,7 @@ async fn the_task_page_streams_html_lines_and_resumes_without_loss_or_repeats() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assets_are_local_and_cached_and_pages_fetch_nothing_from_the_internet() {
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("sam").await;
+    let (fk, browser) = signed_up("sam").await;
     let mut pages = Vec::new();
     for path in [
         "/",
@@ -673,14 +670,6 @@ async fn assets_are_local_and_cached_and_pages_fetch_nothing_from_the_internet()
     fk.stop().await;
 }
 
-/// One server-sent event.
-#[derive(Debug, Default, Clone)]
-struct Event {
-    id: Option<i64>,
-    kind: String,
-    data: String,
-}
-
 fn count(events: &[Event], kind: &str) -> usize {
     events.iter().filter(|e| e.kind == kind).count()
 }
@@ -692,48 +681,12 @@ async fn read_events(
     last_id: Option<i64>,
     stop: impl Fn(&[Event]) -> bool,
 ) -> Vec<Event> {
-    let mut request = http.get(url).header("Accept", "text/event-stream");
-    if let Some(id) = last_id {
-        request = request.header("Last-Event-ID", id.to_string());
-    }
-    let response = request.send().await.expect("connect");
-    assert_eq!(response.status(), StatusCode::OK);
-    let mut body = response.bytes_stream();
-    let mut buffer = String::new();
-    let mut events = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while let Ok(Some(chunk)) = tokio::time::timeout_at(deadline, body.next()).await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let mut event = Event::default();
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("id: ") {
-                    event.id = v.parse().ok();
-                } else if let Some(v) = line.strip_prefix("event: ") {
-                    event.kind = v.to_string();
-                } else if let Some(v) = line.strip_prefix("data: ") {
-                    event.data.push_str(v);
-                }
-            }
-            if !event.kind.is_empty() {
-                events.push(event);
-            }
-        }
-        if stop(&events) {
-            break;
-        }
-    }
-    events
+    sse::read_events(http.get(url), last_id, Duration::from_secs(60), stop).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queue_outage_is_a_message_on_the_kept_form_not_a_blank_page() {
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("uma").await;
+    let (fk, browser) = signed_up("uma").await;
     let token = browser.get("/builder").await.csrf();
 
     // The build queue disappears from under the gateway.
@@ -779,11 +732,7 @@ async fn a_queue_outage_is_a_message_on_the_kept_form_not_a_blank_page() {
 async fn a_database_outage_is_a_message_page_not_a_blank_or_a_trace() {
     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-    let fk = Forklift::start_with(without_builder())
-        .await
-        .expect("start");
-    let browser = PageClient::new(&fk.base_url);
-    browser.sign_up("vic").await;
+    let (fk, browser) = signed_up("vic").await;
     assert_eq!(browser.get("/tasks").await.status, StatusCode::OK);
 
     // The test's own database stops taking connections and loses the ones it had, as when

@@ -75,7 +75,7 @@ pub(crate) fn target_in(registry: &str) -> String {
     format!("{registry}/{}", specs::target("1.0-debian12"))
 }
 
-pub(crate) fn push_spec(source: &str, target: &str) -> Value {
+fn push_spec(source: &str, target: &str) -> Value {
     let mut spec = specs::minimal(source);
     spec["target_image"] = json!(target);
     spec["auto_push"] = json!(true);
@@ -133,6 +133,32 @@ pub(crate) fn phases(events: &[Value]) -> Vec<&str> {
         .iter()
         .map(|e| e["phase"].as_str().unwrap_or_default())
         .collect()
+}
+
+/// Submits a build of the base image pushed to `target` as `user`, and waits for its end: the
+/// task's id, its final view and its whole log.
+async fn push_to(fk: &Forklift, user: &ApiClient, target: &str) -> (String, Value, String) {
+    let task = submit_push(fk, user, target).await;
+    let (done, log) = finish(user, &task).await;
+    (task, done, log)
+}
+
+/// Submits a build of the base image pushed to `target` as `user`; returns the task's id.
+pub(crate) async fn submit_push(fk: &Forklift, user: &ApiClient, target: &str) -> String {
+    user.submit(&push_spec(&fk.env.base_image, target))
+        .await
+        .expect("submit")
+}
+
+/// The error message of a push to `host` that gave up after `retries` retries, checked to say so.
+fn gave_up_message<'a>(done: &'a Value, target: &str, host: &str, retries: usize) -> &'a str {
+    let message = done["error_message"].as_str().unwrap_or_default();
+    let expected = format!(
+        "cannot push {target} to the registry {host}: it still failed after {} tries; it said: ",
+        retries + 1
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    message
 }
 
 pub(crate) async fn finish(user: &ApiClient, task: &str) -> (Value, String) {
@@ -208,11 +234,7 @@ async fn a_pushed_image_comes_back_by_digest_with_its_labels() {
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&registry);
 
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (task, done, log) = push_to(&fk, &user, &target).await;
     assert_eq!(done["status"], "completed", "{done}\n--- log ---\n{log}");
 
     // The task, the events and the registry agree on the digest.
@@ -284,11 +306,7 @@ async fn stored_credentials_push_to_an_auth_registry_and_never_leak() {
     let user = fk.user("ravi").await.expect("user");
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&env.auth_registry);
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (task, done, log) = push_to(&fk, &user, &target).await;
     assert_eq!(done["status"], "completed", "{done}\n--- log ---\n{log}");
     let stored_for = format!(
         "using the credentials stored for {} (user {})",
@@ -346,11 +364,7 @@ async fn wrong_credentials_fail_once_with_a_clear_message_and_keep_the_image() {
     let user = fk.user("sol").await.expect("user");
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&env.auth_registry);
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (task, done, log) = push_to(&fk, &user, &target).await;
 
     assert_eq!(done["status"], "error", "{done}\n--- log ---\n{log}");
     let message = done["error_message"].as_str().unwrap_or_default();
@@ -384,20 +398,11 @@ async fn a_registry_that_is_down_is_retried_then_reported() {
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&down);
 
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (task, done, log) = push_to(&fk, &user, &target).await;
 
     assert_eq!(done["status"], "error", "{done}\n--- log ---\n{log}");
-    let message = done["error_message"].as_str().unwrap_or_default();
     let retries = fk.options.push_retry.max_retries;
-    let expected = format!(
-        "cannot push {target} to the registry {down}: it still failed after {} tries; it said: ",
-        retries + 1
-    );
-    assert!(message.starts_with(&expected), "{message}");
+    let message = gave_up_message(&done, &target, &down, retries as usize);
     assert!(message.contains("connection refused"), "{message}");
 
     // Exactly the configured number of retries, each announced, then the failure.
@@ -424,11 +429,7 @@ async fn plain_http_to_an_unlisted_registry_is_refused_for_pushes_and_pulls() {
     let user = fk.user("ines").await.expect("user");
     let target = target_in(&env.registry);
 
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (_, done, log) = push_to(&fk, &user, &target).await;
     assert_eq!(done["status"], "error", "{done}\n--- log ---\n{log}");
     let message = done["error_message"].as_str().unwrap_or_default();
     assert!(
@@ -779,20 +780,11 @@ async fn a_registry_answering_503_is_retried_a_bounded_number_of_times() {
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&host);
 
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
-    let (done, log) = finish(&user, &task).await;
+    let (task, done, log) = push_to(&fk, &user, &target).await;
 
     assert_eq!(done["status"], "error", "{done}\n--- log ---\n{log}");
-    let message = done["error_message"].as_str().unwrap_or_default();
     let retries = fk.options.push_retry.max_retries as usize;
-    let expected = format!(
-        "cannot push {target} to the registry {host}: it still failed after {} tries; it said: ",
-        retries + 1
-    );
-    assert!(message.starts_with(&expected), "{message}");
+    let message = gave_up_message(&done, &target, &host, retries);
     assert!(message.contains("503"), "{message}");
     let mut expected_phases = vec!["started"];
     expected_phases.extend(std::iter::repeat_n("retrying", retries));

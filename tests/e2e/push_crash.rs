@@ -9,7 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::docker::remove_image;
-use crate::push::{finish, phases, push_spec, skopeo_inspect, target_in, PushEvents};
+use crate::push::{finish, phases, skopeo_inspect, submit_push, target_in, PushEvents};
 
 /// A registry address in front of a real registry that at first takes connections and never
 /// answers, as a registry hung in the middle of an upload does, and once opened closes those
@@ -97,10 +97,7 @@ async fn a_push_survives_its_registry_service_dying_midway() {
     let mut events = PushEvents::subscribe(&fk).await;
     let target = target_in(&registry.host);
 
-    let task = user
-        .submit(&push_spec(&fk.env.base_image, &target))
-        .await
-        .expect("submit");
+    let task = submit_push(&fk, &user, &target).await;
     registry.wait_for_a_push().await;
     // The first delivery's lines are stored before it dies, so the second must not reuse
     // their numbers. (Lines still in a dying process's buffers are lost with it.)

@@ -7,6 +7,7 @@
 
 mod client;
 mod page_client;
+pub mod sse;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -16,13 +16,12 @@ use std::time::{Duration, Instant};
 use forklift_shared::events::TaskStatus;
 use forklift_shared::spec::PackagesSpec;
 
-use support::{app_spec, remove_image, statuses, Harness};
+use support::{app_spec, assert_one_attempt, remove_image, statuses, Harness};
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builds_an_image_and_reports_every_line() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let spec = app_spec();
     let target = spec.target_image.clone();
 
@@ -38,12 +37,7 @@ async fn builds_an_image_and_reports_every_line() {
     );
 
     // One attempt only: progress reports kept the 3 s ack wait from handing it to another.
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Completed, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Completed);
     let completed = &events.statuses[1];
     assert_eq!(completed.base_distro.as_deref(), Some("ubuntu22.04"));
     let image_id = completed
@@ -119,12 +113,7 @@ async fn a_failing_step_ends_the_task_with_the_step_and_dockers_message() {
         elapsed > ack_wait * 3,
         "the build outlasted three ack waits: {elapsed:?}"
     );
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Error, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Error);
     let message = events.statuses[1].message.clone().unwrap_or_default();
     println!("failed as expected after {elapsed:?}: {message}");
     for line in events.lines(1) {
@@ -151,8 +140,7 @@ async fn a_failing_step_ends_the_task_with_the_step_and_dockers_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn builds_a_python_image_with_the_default_runtime() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let mut spec = app_spec();
     spec.source_image = support::python_image();
     spec.runtime_type = None;
@@ -164,12 +152,7 @@ async fn builds_a_python_image_with_the_default_runtime() {
     println!("built {target} in {:?}", started.elapsed());
     remove_after(&harness, &target, &events).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Completed, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Completed);
     let labels = &events.images[0].labels;
     assert_eq!(
         labels.get("ai.backend.runtime-type").map(String::as_str),
@@ -180,8 +163,7 @@ async fn builds_a_python_image_with_the_default_runtime() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_that_fails_the_checks_loses_its_tag() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     // The python runtime on an image without Python builds fine but cannot run a session.
     let mut spec = app_spec();
     spec.runtime_type = None;
@@ -192,12 +174,7 @@ async fn an_image_that_fails_the_checks_loses_its_tag() {
     let inspected = harness.docker.inspect_image(&target).await;
     remove_after(&harness, &target, &events).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Error, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Error);
     let message = events.statuses[1].message.clone().unwrap_or_default();
     println!("failed as expected: {message}");
     assert!(
@@ -212,18 +189,14 @@ async fn an_image_that_fails_the_checks_loses_its_tag() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_request_ends_in_error_naming_the_field() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let mut spec = app_spec();
     spec.target_image = "forklift-test/no-tag".into();
 
     let task = harness.request(spec).await;
     let events = harness.wait_until_finished(task).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Error, 1)]
-    );
+    assert_one_attempt(&events, TaskStatus::Error);
     let message = events.statuses[1].message.clone().unwrap_or_default();
     assert!(
         message.starts_with("the build request is not valid: target_image: "),
@@ -235,8 +208,7 @@ async fn an_invalid_request_ends_in_error_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_image_missing_locally_is_pulled_first() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let repository = format!(
         "{}/builder-test/src-{}",
         support::registry(),
@@ -253,12 +225,7 @@ async fn a_source_image_missing_locally_is_pulled_first() {
     remove_image(&harness.docker, &source).await;
     remove_after(&harness, &target, &events).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Completed, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Completed);
     let lines: Vec<&str> = events.lines(1).iter().map(|l| l.line.as_str()).collect();
     assert_eq!(
         lines.first().copied(),
@@ -273,8 +240,7 @@ async fn a_source_image_missing_locally_is_pulled_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_image_that_cannot_be_pulled_ends_in_error() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let source = format!(
         "{}/builder-test/absent-{}:1",
         support::registry(),
@@ -286,10 +252,7 @@ async fn a_source_image_that_cannot_be_pulled_ends_in_error() {
     let task = harness.request(spec).await;
     let events = harness.wait_until_finished(task).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Error, 1)]
-    );
+    assert_one_attempt(&events, TaskStatus::Error);
     let message = events.statuses[1].message.clone().unwrap_or_default();
     println!("failed as expected: {message}");
     assert!(
@@ -301,8 +264,7 @@ async fn a_source_image_that_cannot_be_pulled_ends_in_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_to_push_is_handed_to_the_registry_service() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let registry = support::registry();
     let mut spec = app_spec();
     spec.target_image = format!("{registry}/{}", spec.target_image);
@@ -314,12 +276,7 @@ async fn an_image_to_push_is_handed_to_the_registry_service() {
     let push = harness.next_push_request().await;
     remove_image(&harness.docker, &target).await;
 
-    assert_eq!(
-        statuses(&events),
-        [(TaskStatus::Running, 1), (TaskStatus::Running, 1)],
-        "{:#?}",
-        events.statuses
-    );
+    assert_one_attempt(&events, TaskStatus::Running);
     let waiting = &events.statuses[1];
     let expected = format!("built; waiting for the push to {registry}");
     assert_eq!(waiting.message.as_deref(), Some(expected.as_str()));
@@ -335,8 +292,7 @@ async fn an_image_to_push_is_handed_to_the_registry_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_build_interrupted_by_a_crash_is_finished_by_the_next_builder() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let spec = app_spec();
     let target = spec.target_image.clone();
 
@@ -394,8 +350,7 @@ async fn a_request_whose_builders_keep_dying_is_given_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_answer() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let harness = Harness::with_builder().await;
     let addr = harness.health_addr.expect("a health address");
     let client = reqwest::Client::new();
 
@@ -513,8 +468,7 @@ async fn remove_after(harness: &Harness, target: &str, events: &support::TaskEve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rebuild_of_the_same_image_reuses_its_detection_and_checks() {
-    let mut harness = Harness::new().await;
-    harness.start_builder(harness.config());
+    let mut harness = Harness::with_builder().await;
     let spec = app_spec();
     let target = spec.target_image.clone();
 

@@ -164,6 +164,13 @@ impl Harness {
         }
     }
 
+    /// A harness with one builder running on the default test configuration.
+    pub async fn with_builder() -> Self {
+        let mut harness = Self::new().await;
+        harness.start_builder(harness.config());
+        harness
+    }
+
     /// Starts a builder in-process on its own task.
     pub fn start_builder(&mut self, config: Config) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the health port");
@@ -340,6 +347,16 @@ pub async fn remove_image(docker: &Docker, reference: &str) {
         .force(true)
         .build();
     let _ = docker.remove_image(reference, Some(options), None).await;
+}
+
+/// Checks that `events` show a single attempt, running and then ending as `end`.
+pub fn assert_one_attempt(events: &TaskEvents, end: TaskStatus) {
+    assert_eq!(
+        statuses(events),
+        [(TaskStatus::Running, 1), (end, 1)],
+        "{:#?}",
+        events.statuses
+    );
 }
 
 /// The statuses of `events`, in order, as `(status, attempt)`.
